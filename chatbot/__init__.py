@@ -1,0 +1,3 @@
+"""SellerGuard: a chat bot that helps sellers answer fake IP infringement complaints."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,97 @@
+"""The terminal chat: the embedded default, and a scriptable pipe.
+
+Interactive in a terminal (line editing and history through readline, coloured replies);
+when stdin is not a terminal it reads one message per line, so `printf '/help\n' | sellerguard
+chat` works, and `--json` prints one JSON object per reply for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from chatbot.app import SellerGuard
+from chatbot.conversation import Incoming, Lang, Reply
+from chatbot.i18n import t
+from chatbot.render import Style, render_text
+
+PROMPT = "you> "
+
+
+class ConsoleChat:
+    def __init__(self, app: SellerGuard, user: str, *, lang: Lang | None = None,
+                 as_json: bool = False, out: TextIO = sys.stdout) -> None:
+        self.app = app
+        self.user = user
+        self.lang = lang
+        self.as_json = as_json
+        self.out = out
+        self.style = Style(color=out.isatty() and not as_json)
+
+    def incoming(self, text: str) -> Incoming:
+        return Incoming(platform="console", user=self.user, text=text, lang=self.lang,
+                        lang_forced=self.lang is not None, channel="console")
+
+    def emit(self, reply: Reply) -> None:
+        if self.as_json:
+            self.out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+        else:
+            self.out.write(render_text(reply, self.style) + "\n\n")
+        self.out.flush()
+
+    def say(self, text: str) -> list[Reply]:
+        replies = self.app.handle(self.incoming(text))
+        for reply in replies:
+            self.emit(reply)
+        return replies
+
+    def bad_line(self) -> None:
+        lang = self.lang or self.app.resolve_lang(self.incoming(""))
+        self.emit(Reply("error", lang, t("core.invalid_utf8", lang), ok=False))
+
+    def run_piped(self, stream: TextIO) -> None:
+        for raw in _lines(stream):
+            if raw is None:
+                self.bad_line()
+                continue
+            if raw.strip():
+                self.say(raw)
+
+    def run_interactive(self) -> None:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (importing it gives input() line editing and history)
+        banner = self.app.handle(self.incoming("/help"))
+        for reply in banner:
+            self.emit(reply)
+        while True:
+            try:
+                line = input(self.style.bold(PROMPT))
+            except EOFError:
+                self.out.write("\n")
+                return
+            except KeyboardInterrupt:
+                self.out.write("\n")
+                return
+            except UnicodeDecodeError:
+                self.bad_line()
+                continue
+            if line.strip() in {"/quit", "/exit", "退出"}:
+                return
+            if line.strip():
+                self.say(line)
+
+
+def _lines(stream: TextIO) -> Iterator[str | None]:
+    """Decoded lines from a byte stream; None for a line that is not UTF-8 (reported, skipped)."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    for raw in buffer:
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            yield None

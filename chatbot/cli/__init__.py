@@ -1,0 +1,41 @@
+"""The `sellerguard` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from chatbot import __version__
+from chatbot.cli import blocklist, chat, checksite, clock, db, letter, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sellerguard",
+        description="SellerGuard: answer fake IP infringement complaints with evidence.",
+    )
+    parser.add_argument("--version", action="version", version=f"sellerguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (chat, checksite, blocklist, letter, db, serve, clock):
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("SELLERGUARD_LOG_LEVEL", "WARNING").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130

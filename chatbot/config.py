@@ -1,0 +1,210 @@
+"""One settings object, read from the environment (and an optional `.env`), validated at start-up.
+
+A wrong value raises `ConfigError` with one line that names the variable and what it expects;
+the CLI prints that line and exits, so an operator never sees a traceback for a typo.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LANGS = ("en", "zh")
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///sellerguard.db"
+    moderators: frozenset[str] = frozenset()
+    default_lang: str = "en"
+    # /checksite
+    wayback_url: str = "https://web.archive.org"
+    rdap_url: str = "https://rdap.org"
+    amazon_url: str = "https://www.amazon.{marketplace}/dp/{asin}"
+    allow_private_networks: bool = False
+    allowed_ports: frozenset[int] = frozenset({80, 443})
+    fetch_max_bytes: int = 5_000_000
+    fetch_timeout: float = 10.0
+    lookup_timeout: float = 25.0
+    max_redirects: int = 5
+    per_host_concurrency: int = 4
+    cache_ttl_seconds: int = 6 * 3600
+    report_dir: str = "reports"
+    # blocklist
+    auto_list_reporters: int = 0
+    report_rate_limit: int = 10
+    report_rate_window_seconds: int = 3600
+    # Slack
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_moderator_group: str = ""
+    # WeCom / WeChat
+    wecom_corp_id: str = ""
+    wecom_token: str = ""
+    wecom_aes_key: str = ""
+    wecom_agent_id: str = ""
+    wecom_secret: str = ""
+    # web process
+    port: int = 8000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def is_moderator(self, platform: str, user_id: str) -> bool:
+        return f"{platform}:{user_id}" in self.moderators
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value; use 1 or 0.")
+
+
+def _int(name: str, raw: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name}={raw!r} must be between {minimum}{upper}.")
+    return value
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name}={raw!r} must be more than 0 and at most 3600 seconds.")
+    return value
+
+
+def _http_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name}={raw!r} must be an http:// or https:// URL.")
+    return raw.strip().rstrip("/")
+
+
+def _database_url(raw: str) -> str:
+    value = raw.strip()
+    if value.startswith("postgres://"):  # Heroku's spelling
+        value = "postgresql://" + value[len("postgres://"):]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://"):]
+    if not (value.startswith("sqlite:") or value.startswith("postgresql+")):
+        raise ConfigError(
+            f"DATABASE_URL={raw!r} is not supported; use sqlite:///path/to/file.db "
+            "or postgresql://user:password@host:5432/dbname."
+        )
+    return value
+
+
+def _moderators(raw: str) -> frozenset[str]:
+    entries = [part.strip() for part in raw.split(",") if part.strip()]
+    for entry in entries:
+        platform, _, user = entry.partition(":")
+        if not platform or not user:
+            raise ConfigError(
+                f"SELLERGUARD_MODERATORS entry {entry!r} must look like platform:user_id "
+                "(for example slack:U012ABC,console:alice)."
+            )
+    return frozenset(entries)
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
+    """Build settings from `env` (default: the process environment plus `.env` if present)."""
+    if env is None:
+        env = dict(os.environ)
+        dotenv_path = dotenv or Path.cwd() / ".env"
+        if dotenv_path.is_file():
+            from dotenv import dotenv_values
+
+            for key, value in dotenv_values(dotenv_path).items():
+                if value is not None:
+                    env.setdefault(key, value)
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        return value if value not in (None, "") else None
+
+    kwargs: dict[str, object] = {}
+    if (raw := get("DATABASE_URL")) is not None:
+        kwargs["database_url"] = _database_url(raw)
+    if (raw := get("SELLERGUARD_MODERATORS")) is not None:
+        kwargs["moderators"] = _moderators(raw)
+    if (raw := get("SELLERGUARD_LANG")) is not None:
+        lang = raw.strip().lower()
+        lang = {"zh-cn": "zh", "zh-hans": "zh", "cn": "zh", "en-us": "en"}.get(lang, lang)
+        if lang not in LANGS:
+            raise ConfigError(f"SELLERGUARD_LANG={raw!r} must be one of: en, zh.")
+        kwargs["default_lang"] = lang
+    for name, key in (
+        ("SELLERGUARD_WAYBACK_URL", "wayback_url"),
+        ("SELLERGUARD_RDAP_URL", "rdap_url"),
+        ("SLACK_API_URL", "slack_api_url"),
+    ):
+        if (raw := get(name)) is not None:
+            kwargs[key] = _http_url(name, raw) + ("/" if key == "slack_api_url" else "")
+    if (raw := get("SELLERGUARD_AMAZON_URL")) is not None:
+        if "{asin}" not in raw:
+            raise ConfigError(f"SELLERGUARD_AMAZON_URL={raw!r} must contain {{asin}}.")
+        _http_url("SELLERGUARD_AMAZON_URL", raw.replace("{marketplace}", "com").replace("{asin}", "x"))
+        kwargs["amazon_url"] = raw.strip()
+    if (raw := get("SELLERGUARD_ALLOW_PRIVATE_NETWORKS")) is not None:
+        kwargs["allow_private_networks"] = _bool("SELLERGUARD_ALLOW_PRIVATE_NETWORKS", raw)
+    if (raw := get("SELLERGUARD_ALLOWED_PORTS")) is not None:
+        ports = [p for p in raw.split(",") if p.strip()]
+        kwargs["allowed_ports"] = frozenset(
+            _int("SELLERGUARD_ALLOWED_PORTS", p, minimum=1, maximum=65535) for p in ports
+        )
+    int_settings = (
+        ("SELLERGUARD_FETCH_MAX_BYTES", "fetch_max_bytes", 1024, 200_000_000),
+        ("SELLERGUARD_MAX_REDIRECTS", "max_redirects", 0, 20),
+        ("SELLERGUARD_PER_HOST_CONCURRENCY", "per_host_concurrency", 1, 100),
+        ("SELLERGUARD_CACHE_TTL", "cache_ttl_seconds", 0, 365 * 86400),
+        ("SELLERGUARD_AUTO_LIST_REPORTERS", "auto_list_reporters", 0, 1000),
+        ("SELLERGUARD_REPORT_RATE_LIMIT", "report_rate_limit", 1, 100_000),
+        ("SELLERGUARD_REPORT_RATE_WINDOW", "report_rate_window_seconds", 1, 30 * 86400),
+        ("PORT", "port", 1, 65535),
+    )
+    for name, key, low, high in int_settings:
+        if (raw := get(name)) is not None:
+            kwargs[key] = _int(name, raw, minimum=low, maximum=high)
+    for name, key in (
+        ("SELLERGUARD_FETCH_TIMEOUT", "fetch_timeout"),
+        ("SELLERGUARD_LOOKUP_TIMEOUT", "lookup_timeout"),
+    ):
+        if (raw := get(name)) is not None:
+            kwargs[key] = _float(name, raw)
+    for name, key in (
+        ("SELLERGUARD_REPORT_DIR", "report_dir"),
+        ("SLACK_BOT_TOKEN", "slack_bot_token"),
+        ("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+        ("SLACK_APP_TOKEN", "slack_app_token"),
+        ("SLACK_MODERATOR_GROUP", "slack_moderator_group"),
+        ("WECOM_CORP_ID", "wecom_corp_id"),
+        ("WECOM_TOKEN", "wecom_token"),
+        ("WECOM_AES_KEY", "wecom_aes_key"),
+        ("WECOM_AGENT_ID", "wecom_agent_id"),
+        ("WECOM_SECRET", "wecom_secret"),
+    ):
+        if (raw := get(name)) is not None:
+            kwargs[key] = raw.strip()
+    if (token := kwargs.get("slack_app_token")) and not str(token).startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+    if (token := kwargs.get("slack_bot_token")) and not str(token).startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
+    return Settings(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,141 @@
+"""Languages: detect English / Simplified / Traditional Chinese, and look up reply strings.
+
+Reply strings live in `knowledge/messages/<en|zh>/<namespace>.yaml`. Traditional Chinese is
+produced from the Simplified text with OpenCC, with reviewed corrections in
+`knowledge/messages/zh-Hant/` taking precedence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from opencc import OpenCC
+
+from chatbot import knowledge
+from chatbot.conversation import Lang
+
+# Taiwan phrasing (軟體, 資訊, 智慧財產權): most Traditional-script sellers we serve write it.
+_S2T = OpenCC("s2twp")
+_T2S = OpenCC("tw2sp")
+_DETECT_WINDOW = 2000  # characters; enough to tell, cheap on a 50 KB paste
+# URLs, e-mail addresses, domains, ASINs and --options say nothing about the writer's language.
+_NOT_LANGUAGE = re.compile(r"\S+://\S+|\S+@\S+|\S*\.\S+|\bB0[0-9A-Z]{8}\b|--?\w[\w-]*|/\w+")
+
+
+def is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
+
+
+@lru_cache(maxsize=8192)
+def _script_of(char: str) -> int:
+    """+1 for a Traditional-only character, -1 for a Simplified-only one, 0 for shared."""
+    if _T2S.convert(char) != char:
+        return 1
+    if _S2T.convert(char) != char:
+        return -1
+    return 0
+
+
+def detect_lang(text: str) -> Lang | None:
+    """The language a message is written in, or None when it does not tell (a bare URL)."""
+    sample = _NOT_LANGUAGE.sub(" ", text[:_DETECT_WINDOW])
+    if sum(1 for c in sample if "\u3040" <= c <= "\u30ff") >= 3:
+        return None  # Japanese kana: neither of our languages, answer in the default
+    han = [c for c in sample if is_cjk(c)]
+    if han:
+        score = sum(_script_of(c) for c in han)
+        return "zh-Hant" if score > 0 else "zh-Hans"
+    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
+    return "en" if letters >= 2 else None
+
+
+def to_simplified(text: str) -> str:
+    return _T2S.convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _S2T.convert(text)
+
+
+def normalize_lang(value: str | None) -> Lang | None:
+    """Map user-facing language names (en, zh, zh-TW, zh_CN, 繁體...) to a `Lang`."""
+    if not value:
+        return None
+    key = value.strip().replace("_", "-").lower()
+    if key.startswith("en"):
+        return "en"
+    if key in {"zh-hant", "zh-tw", "zh-hk", "zh-mo", "tw", "hk", "繁体", "繁體"}:
+        return "zh-Hant"
+    if key.startswith("zh") or key in {"cn", "中文", "简体"}:
+        return "zh-Hans"
+    return None
+
+
+def base_lang(lang: Lang) -> str:
+    """The content language a `Lang` is written from: `en` or `zh`."""
+    return "en" if lang == "en" else "zh"
+
+
+def _messages(lang_dir: str, namespace: str) -> dict[str, Any]:
+    try:
+        return knowledge.load_yaml(f"messages/{lang_dir}/{namespace}.yaml") or {}
+    except FileNotFoundError:
+        return {}
+
+
+def _lookup(tree: dict[str, Any], dotted: str) -> Any:
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def localize(value: Any, lang: Lang) -> Any:
+    """Convert Simplified content to Traditional for a zh-Hant reader (strings, lists, dicts)."""
+    if lang != "zh-Hant":
+        return value
+    if isinstance(value, str):
+        return _cached_traditional(value)
+    if isinstance(value, list):
+        return [localize(v, lang) for v in value]
+    if isinstance(value, dict):
+        return {k: localize(v, lang) for k, v in value.items()}
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _cached_traditional(text: str) -> str:
+    return _S2T.convert(text)
+
+
+def message(key: str, lang: Lang) -> Any:
+    """The raw message value (string, list or mapping) for `namespace.key` in `lang`."""
+    namespace, _, rest = key.partition(".")
+    if lang == "zh-Hant":
+        override = _lookup(_messages("zh-Hant", namespace), rest)
+        if override is not None:
+            return override
+    value = _lookup(_messages(base_lang(lang), namespace), rest)
+    if value is None:
+        value = _lookup(_messages("en", namespace), rest)
+    if value is None:
+        raise KeyError(f"missing message {key!r}")
+    return localize(value, lang)
+
+
+def t(key: str, lang: Lang, **params: Any) -> str:
+    """The reply string `namespace.key` in `lang`, with `{name}` placeholders filled."""
+    template = message(key, lang)
+    if not isinstance(template, str):
+        raise TypeError(f"message {key!r} is not a string")
+    return template.format(**params) if params else template
+
+
+def pick(lang: Lang, *, en: str, zh: str) -> str:
+    """Choose between inline data values (e.g. a knowledge file's `en`/`zh` fields)."""
+    return en if lang == "en" else localize(zh, lang)

@@ -1,0 +1,112 @@
+"""Send an `Incoming` to the handler that should answer it.
+
+Order: a button/form action; an explicit command (slash or its text form, EN/中文); an answer to
+a question the bot is waiting on; a recognised intent in free text; else a friendly fallback
+(only when the message was addressed to the bot).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import handlers
+from chatbot import dialog, intents, knowledge
+from chatbot.context import Context
+from chatbot.conversation import Incoming, Reply
+from chatbot.i18n import t, to_simplified
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    typed: str  # what the user typed, e.g. "/checksite" or "查站"
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> tuple[dict[str, str], dict[str, str], str]:
+    table = knowledge.load_yaml("commands.yaml")
+    slash: dict[str, str] = {}
+    text: dict[str, str] = {}
+    for name, forms in table.items():
+        if not isinstance(forms, dict):
+            continue
+        for form in forms.get("slash", []):
+            slash[form.lower()] = name
+        for form in forms.get("text", []):
+            text[to_simplified(form).lower()] = name
+    return slash, text, str(table.get("umbrella", "/sellerguard"))
+
+
+_FIRST_WORD = re.compile(r"^\s*(\S+)(?:\s+(.*))?$", re.DOTALL)
+
+
+def parse_command(msg: Incoming) -> Command | None:
+    """The command in a message, if any. Unknown `/words` come back with name `unknown`."""
+    slash, text, umbrella = _aliases()
+    raw = f"{msg.command} {msg.text}" if msg.command else msg.text
+    match = _FIRST_WORD.match(raw)
+    if not match:
+        return None
+    word, args = match.group(1), (match.group(2) or "").strip()
+    lowered = word.lower()
+    if lowered == umbrella:
+        inner = _FIRST_WORD.match(args)
+        if not inner:
+            return Command("help", "", word)
+        sub, rest = inner.group(1).lower().lstrip("/"), (inner.group(2) or "").strip()
+        name = slash.get("/" + sub) or text.get(to_simplified(sub))
+        return Command(name or "unknown", rest, f"{word} {sub}")
+    if lowered.startswith("/"):
+        return Command(slash.get(lowered, "unknown"), args, word)
+    name = text.get(to_simplified(lowered))
+    if name is not None and (name != "help" or not args):  # "help me with ..." is chatter
+        return Command(name, args, word)
+    return None
+
+
+def route(msg: Incoming, ctx: Context) -> list[Reply]:
+    assert msg.lang is not None, "the app sets the language before routing"
+    if msg.action is not None:
+        namespace = msg.action.id.split(".", 1)[0]
+        action_handler = handlers.ACTIONS.get(namespace)
+        if action_handler is None:
+            return [Reply("error", msg.lang, t("core.unknown_action", msg.lang), ok=False)]
+        return action_handler(msg, ctx)
+
+    command = parse_command(msg)
+    if command is not None:
+        handler = handlers.COMMANDS.get(command.name)
+        if handler is None:
+            return [unknown_command(msg, command.typed)]
+        dialog.done(ctx, msg.platform, msg.user)  # a new command abandons an open question
+        return handler(msg, command.args, ctx)
+
+    waiting = dialog.waiting(ctx, msg.platform, msg.user)
+    if waiting is not None:
+        follow_up = handlers.CONTINUATIONS.get(waiting.handler)
+        if follow_up is not None:
+            replies = follow_up(msg, waiting.state, ctx)
+            if replies is not None:
+                return replies
+
+    intent = intents.classify(msg.text)
+    if intent is not None and intent.name in handlers.INTENTS:
+        return handlers.INTENTS[intent.name](msg, ctx)
+
+    return [fallback(msg)] if msg.direct else []
+
+
+def unknown_command(msg: Incoming, typed: str) -> Reply:
+    assert msg.lang is not None
+    return Reply("error", msg.lang, t("core.unknown_command", msg.lang, command=typed), ok=False)
+
+
+def fallback(msg: Incoming) -> Reply:
+    from handlers.help import overview
+
+    assert msg.lang is not None
+    reply = overview(msg.lang)
+    return Reply("fallback", msg.lang, t("core.fallback", msg.lang), reply.parts)

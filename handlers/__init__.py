@@ -1,0 +1,28 @@
+"""What the bot does, one module per conversation. Platform-neutral: Incoming in, Replies out.
+
+Each module exports any of these tables, merged here for the router:
+- COMMANDS: command name → handler(msg, args, ctx) -> list[Reply]
+- INTENTS: intent name → handler(msg, ctx) -> list[Reply]
+- ACTIONS: action-id namespace (the part before the first ".") → handler(msg, ctx)
+- CONTINUATIONS: dialog handler name → handler(msg, state, ctx) -> list[Reply] | None
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers import blocklist, checksite, help, notice, preferences
+
+Handler = Callable[..., Any]
+
+COMMANDS: dict[str, Handler] = {}
+INTENTS: dict[str, Handler] = {}
+ACTIONS: dict[str, Handler] = {}
+CONTINUATIONS: dict[str, Handler] = {}
+
+for _module in (help, preferences, notice, checksite, blocklist):
+    COMMANDS.update(getattr(_module, "COMMANDS", {}))
+    INTENTS.update(getattr(_module, "INTENTS", {}))
+    ACTIONS.update(getattr(_module, "ACTIONS", {}))
+    CONTINUATIONS.update(getattr(_module, "CONTINUATIONS", {}))

@@ -1,0 +1,5 @@
+"""The blocklist conversation."""
+
+from __future__ import annotations
+
+COMMANDS: dict = {}

@@ -1,0 +1,5 @@
+"""The checksite conversation."""
+
+from __future__ import annotations
+
+COMMANDS: dict = {}

@@ -1,0 +1,26 @@
+"""`/help` (帮助): what the bot can do, in the user's language."""
+
+from __future__ import annotations
+
+from chatbot.context import Context
+from chatbot.conversation import Checklist, Heading, Incoming, Item, Lang, Notice, Reply
+from chatbot.i18n import message, t
+
+
+def overview(lang: Lang) -> Reply:
+    commands = message("help.commands", lang)
+    items = tuple(Item(f"{entry['usage']} — {entry['what']}") for entry in commands)
+    parts = (
+        Heading(t("help.title", lang)),
+        Checklist(items),
+        Notice(t("help.tip", lang)),
+    )
+    return Reply("help", lang, t("help.intro", lang), parts)
+
+
+def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
+    assert msg.lang is not None
+    return [overview(msg.lang)]
+
+
+COMMANDS = {"help": handle}

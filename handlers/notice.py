@@ -1,0 +1,5 @@
+"""The notice conversation."""
+
+from __future__ import annotations
+
+COMMANDS: dict = {}
