@@ -130,7 +130,9 @@ def with_settings(app: SellerGuard) -> Callable[..., SellerGuard]:
 
 
 @pytest.fixture
-def run_cli(database_url: str, db: Database, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_cli(
+    database_url: str, db: Database, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `sellerguard ...` in a subprocess on the test database."""
 
     def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None,
