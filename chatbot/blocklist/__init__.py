@@ -1,0 +1,1 @@
+"""The community blocklist: normalisation, reports and moderation, audit, lookups and exports."""

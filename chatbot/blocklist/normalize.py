@@ -1,0 +1,233 @@
+"""Turn what a member typed (a URL, a bare domain, an IDN, an e-mail address) into a blocklist unit.
+
+The unit is the registrable domain by the Public Suffix List (the offline copy bundled with the
+`publicsuffixlist` package; nothing is downloaded at run time), except on shared platforms
+(`knowledge/shared_platforms.txt`: *.myshopify.com, *.wixsite.com, GitHub Pages, ...) where every
+sub-host has its own owner and the unit is the full host. Names that mix scripts (Latin with
+Cyrillic, Greek, ...) are flagged as possible lookalikes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+from chatbot.knowledge import load_lines
+
+MAX_INPUT = 2048
+MAX_HOST = 253
+SCHEMES = frozenset({"http", "https"})
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$", re.S)
+_HEX_OR_NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class InvalidSite(ValueError):
+    """The text cannot be a website; `code` says why (for the reply and for scripts)."""
+
+    def __init__(self, code: str, text: str = "") -> None:
+        super().__init__(f"{code}: {text[:200]!r}")
+        self.code = code  # empty, too_long, scheme, ip_address, not_domain, unknown_suffix,
+        # public_suffix, platform (a shared platform itself, e.g. myshopify.com)
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Site:
+    unit: str  # what the blocklist lists: registrable domain, or the host on a shared platform
+    host: str  # the full host, punycode
+    registrable: str  # registrable domain by the ICANN part of the PSL (what RDAP/WHOIS know)
+    unicode_host: str  # the host as people read it
+    shared_platform: str | None  # "myshopify.com" when the host is a store on a shared platform
+    lookalike: bool  # mixed-script name (e.g. Latin and Cyrillic letters in one label)
+
+    @property
+    def unicode_unit(self) -> str:
+        return to_unicode(self.unit)
+
+
+@lru_cache(maxsize=1)
+def _psl() -> PublicSuffixList:
+    # ICANN + private sections; unknown TLDs are refused rather than guessed.
+    return PublicSuffixList(only_icann=False, accept_unknown=False)
+
+
+@lru_cache(maxsize=1)
+def _icann() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True, accept_unknown=False)
+
+
+@lru_cache(maxsize=1)
+def shared_platforms() -> tuple[str, ...]:
+    """Platform domains from knowledge/shared_platforms.txt, longest first."""
+    bases = []
+    for line in load_lines("shared_platforms.txt"):
+        base = line.lower().removeprefix("*.").strip(".")
+        if base:
+            bases.append(base)
+    return tuple(sorted(set(bases), key=len, reverse=True))
+
+
+def shared_platform_of(host: str) -> str | None:
+    """The platform `host` is a store on (`shop.myshopify.com` → `myshopify.com`), else None."""
+    for base in shared_platforms():
+        if host.endswith("." + base):
+            return base
+    return None
+
+
+def to_unicode(host: str) -> str:
+    try:
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return host
+
+
+def registrable_domain(host: str) -> str:
+    """The ICANN registrable domain of a punycode or Unicode host (`a.b.example.co.uk` →
+    `example.co.uk`); raises InvalidSite when the host is a bare public suffix or has none."""
+    name = _to_ascii(host.strip().rstrip(".").lower(), host)
+    suffix = _icann().publicsuffix(name)
+    if suffix is None:
+        raise InvalidSite("unknown_suffix", host)
+    registrable = _icann().privatesuffix(name)
+    if registrable is None:
+        raise InvalidSite("public_suffix", host)
+    return str(registrable)
+
+
+def normalize_site(text: str) -> Site:
+    """Parse a URL, bare domain, IDN or e-mail address into a `Site`; raise InvalidSite."""
+    raw = (text or "").strip().strip("<>\"'`")
+    if not raw:
+        raise InvalidSite("empty", text)
+    if len(raw) > MAX_INPUT:
+        raise InvalidSite("too_long", text)
+    host = _host_of(raw)
+    if _is_ip(host):
+        raise InvalidSite("ip_address", text)
+    ascii_host = _to_ascii(host, text)
+    if _is_ip(ascii_host):
+        raise InvalidSite("ip_address", text)
+    if len(ascii_host) > MAX_HOST or "." not in ascii_host:
+        raise InvalidSite("not_domain", text)
+    if not all(_LABEL.match(label) for label in ascii_host.split(".")):
+        raise InvalidSite("not_domain", text)
+    if _psl().publicsuffix(ascii_host) is None:
+        raise InvalidSite("unknown_suffix", text)
+    if ascii_host.removeprefix("www.") in shared_platforms():
+        raise InvalidSite("platform", text)  # the platform itself, not a store on it
+    if _psl().is_public(ascii_host) or _icann().is_public(ascii_host):
+        raise InvalidSite("public_suffix", text)
+    registrable = registrable_domain(ascii_host)
+    platform = shared_platform_of(ascii_host)
+    if platform is not None:
+        unit = ascii_host
+    else:
+        # Private PSL suffixes not in our list (e.g. x.herokuapp.com) are shared platforms too.
+        unit = str(_psl().privatesuffix(ascii_host) or registrable)
+        private = _psl().publicsuffix(ascii_host)
+        if unit != registrable and private and private != _icann().publicsuffix(ascii_host):
+            platform = str(private)
+    unicode_host = to_unicode(ascii_host)
+    return Site(
+        unit=unit,
+        host=ascii_host,
+        registrable=registrable,
+        unicode_host=unicode_host,
+        shared_platform=platform,
+        lookalike=is_lookalike(unicode_host),
+    )
+
+
+def _host_of(raw: str) -> str:
+    """The host part of what was typed, with scheme, userinfo, port, path and fragment gone."""
+    value = raw.replace("\\", "/")
+    match = _SCHEME.match(value)
+    if match and not re.match(r"^(\d+(/|$)|$)", match.group(2)):  # "example.com:8080" has a port
+        scheme, rest = match.group(1).lower(), match.group(2)
+        if scheme == "mailto":
+            value = "//" + rest.split("?", 1)[0]
+        elif scheme in SCHEMES:
+            value = "//" + rest.lstrip("/")
+        else:
+            raise InvalidSite("scheme", raw)
+    elif not value.startswith("//"):
+        value = "//" + value
+    if any(ch.isspace() for ch in value.strip()):
+        raise InvalidSite("not_domain", raw)
+    try:
+        netloc = urlsplit(value).netloc
+    except ValueError:
+        raise InvalidSite("not_domain", raw) from None
+    netloc = unquote(netloc).rpartition("@")[2]  # drop userinfo (user:pass@)
+    if netloc.startswith("["):
+        raise InvalidSite("ip_address", raw)
+    host, colon, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
+    if colon and port and not port.isdigit():
+        raise InvalidSite("not_domain", raw)
+    host = host.strip().rstrip(".").lower()
+    # Full-width dots (。．｡) are dots to a browser.
+    host = host.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".").rstrip(".")
+    if not host:
+        raise InvalidSite("not_domain", raw)
+    return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    # A browser reads a host that ends in a number (127.1, 0x7f.1, 2130706433) as IPv4.
+    last = host.rsplit(".", 1)[-1]
+    return bool(last) and bool(_HEX_OR_NUMBER.match(last))
+
+
+def _to_ascii(host: str, original: str) -> str:
+    if host.isascii():
+        if "xn--" not in host:
+            return host
+        try:
+            idna.decode(host)  # a broken A-label is not a name anyone can visit
+        except (idna.IDNAError, UnicodeError, ValueError):
+            raise InvalidSite("not_domain", original) from None
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise InvalidSite("not_domain", original) from None
+
+
+# Scripts that legitimately mix with Latin in one label (Chinese, Japanese, Korean names).
+_CJK_FRIENDLY = frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
+# Cyrillic and Greek letters that look like Latin ones; a label made only of them imitates Latin.
+_LATIN_LOOKALIKES = frozenset("аеорсухіјѕԁһӏԛԝвкмнтгпьαοβεικνρτυχ")
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    return "HAN" if first == "CJK" else first or None
+
+
+def is_lookalike(unicode_host: str) -> bool:
+    """True when a label mixes scripts in a way used to imitate another name."""
+    for label in unicode_host.split("."):
+        scripts = {s for s in (_script(ch) for ch in label) if s}
+        if len(scripts) > 1 and not scripts <= _CJK_FRIENDLY:
+            return True
+        letters = [ch for ch in label if ch.isalpha()]
+        if scripts & {"CYRILLIC", "GREEK"} and letters and all(ch in _LATIN_LOOKALIKES for ch in letters):
+            return True
+    return False
