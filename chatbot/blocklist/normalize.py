@@ -26,6 +26,8 @@ MAX_HOST = 253
 SCHEMES = frozenset({"http", "https"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$", re.S)
 _HEX_OR_NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+_BARE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_SPACE = re.compile(r"\s")
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -77,13 +79,23 @@ def shared_platforms() -> tuple[str, ...]:
 
 def shared_platform_of(host: str) -> str | None:
     """The platform `host` is a store on (`shop.myshopify.com` → `myshopify.com`), else None."""
-    for base in shared_platforms():
-        if host.endswith("." + base):
-            return base
+    bases = _shared_set()
+    rest = host
+    while "." in rest:
+        rest = rest.split(".", 1)[1]
+        if rest in bases:
+            return rest
     return None
 
 
+@lru_cache(maxsize=1)
+def _shared_set() -> frozenset[str]:
+    return frozenset(shared_platforms())
+
+
 def to_unicode(host: str) -> str:
+    if "xn--" not in host:
+        return host
     try:
         return idna.decode(host)
     except (idna.IDNAError, UnicodeError, ValueError):
@@ -120,22 +132,23 @@ def normalize_site(text: str) -> Site:
         raise InvalidSite("not_domain", text)
     if not all(_LABEL.match(label) for label in ascii_host.split(".")):
         raise InvalidSite("not_domain", text)
-    if _psl().publicsuffix(ascii_host) is None:
+    private_suffix = _psl().publicsuffix(ascii_host)
+    icann_suffix = _icann().publicsuffix(ascii_host)
+    if private_suffix is None or icann_suffix is None:
         raise InvalidSite("unknown_suffix", text)
-    if ascii_host.removeprefix("www.") in shared_platforms():
+    if ascii_host.removeprefix("www.") in _shared_set():
         raise InvalidSite("platform", text)  # the platform itself, not a store on it
-    if _psl().is_public(ascii_host) or _icann().is_public(ascii_host):
+    if ascii_host in (private_suffix, icann_suffix):
         raise InvalidSite("public_suffix", text)
-    registrable = registrable_domain(ascii_host)
+    registrable = _one_label_above(ascii_host, icann_suffix)
     platform = shared_platform_of(ascii_host)
     if platform is not None:
         unit = ascii_host
     else:
         # Private PSL suffixes not in our list (e.g. x.herokuapp.com) are shared platforms too.
-        unit = str(_psl().privatesuffix(ascii_host) or registrable)
-        private = _psl().publicsuffix(ascii_host)
-        if unit != registrable and private and private != _icann().publicsuffix(ascii_host):
-            platform = str(private)
+        unit = _one_label_above(ascii_host, private_suffix)
+        if private_suffix != icann_suffix:
+            platform = str(private_suffix)
     unicode_host = to_unicode(ascii_host)
     return Site(
         unit=unit,
@@ -147,8 +160,15 @@ def normalize_site(text: str) -> Site:
     )
 
 
+def _one_label_above(host: str, suffix: str) -> str:
+    """`shop.example.co.uk`, `co.uk` → `example.co.uk` (the host is known to be longer)."""
+    return host[: -len(suffix) - 1].rsplit(".", 1)[-1] + "." + suffix
+
+
 def _host_of(raw: str) -> str:
     """The host part of what was typed, with scheme, userinfo, port, path and fragment gone."""
+    if _BARE_HOST.match(raw):
+        return raw.rstrip(".")  # already a lower-case host: the common case for lookups
     value = raw.replace("\\", "/")
     match = _SCHEME.match(value)
     if match and not re.match(r"^(\d+(/|$)|$)", match.group(2)):  # "example.com:8080" has a port
@@ -161,7 +181,7 @@ def _host_of(raw: str) -> str:
             raise InvalidSite("scheme", raw)
     elif not value.startswith("//"):
         value = "//" + value
-    if any(ch.isspace() for ch in value.strip()):
+    if _SPACE.search(value.strip()):
         raise InvalidSite("not_domain", raw)
     try:
         netloc = urlsplit(value).netloc
@@ -182,14 +202,16 @@ def _host_of(raw: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    last = host.rsplit(".", 1)[-1]
+    if not last or not (last[-1].isdigit() or ":" in host or last.startswith("0x")):
+        return False  # names end in letters; skip the costly parse on the common path
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True
     except ValueError:
         pass
     # A browser reads a host that ends in a number (127.1, 0x7f.1, 2130706433) as IPv4.
-    last = host.rsplit(".", 1)[-1]
-    return bool(last) and bool(_HEX_OR_NUMBER.match(last))
+    return bool(_HEX_OR_NUMBER.match(last))
 
 
 def _to_ascii(host: str, original: str) -> str:
@@ -223,6 +245,8 @@ def _script(ch: str) -> str | None:
 
 def is_lookalike(unicode_host: str) -> bool:
     """True when a label mixes scripts in a way used to imitate another name."""
+    if unicode_host.isascii():
+        return False
     for label in unicode_host.split("."):
         scripts = {s for s in (_script(ch) for ch in label) if s}
         if len(scripts) > 1 and not scripts <= _CJK_FRIENDLY:

@@ -1,0 +1,60 @@
+"""The one way sources reach the network: the safe fetcher, with every request written to the
+evidence log (URL, UTC time, status, SHA-256 of the body, what was taken from it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+
+from chatbot.evidence.model import FetchRecord
+from chatbot.net.fetcher import FetchError, FetchResult
+
+
+class Fetcher(Protocol):
+    async def fetch(self, url: str | httpx.URL, *, max_bytes: int | None = None,
+                    timeout: float | None = None, headers: dict[str, str] | None = None,
+                    follow_redirects: bool = True) -> FetchResult: ...
+
+
+class EvidenceClient:
+    def __init__(self, fetcher: Fetcher, log: list[FetchRecord]) -> None:
+        self.fetcher = fetcher
+        self.log = log
+
+    async def get(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
+                  timeout: float | None = None, accept: str | None = None,
+                  follow_redirects: bool = True) -> tuple[FetchResult, FetchRecord]:
+        """Fetch and log; a `FetchError` is logged too, then raised for the source to report."""
+        record = FetchRecord(source=source, url=str(url),
+                             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        self.log.append(record)
+        headers = {"accept": accept} if accept else None
+        try:
+            result = await self.fetcher.fetch(url, max_bytes=max_bytes, timeout=timeout, headers=headers,
+                                              follow_redirects=follow_redirects)
+        except FetchError as exc:
+            record.error = exc.code
+            raise
+        record.fetched_at = result.fetched_at.astimezone(UTC).isoformat(timespec="seconds")
+        record.final_url = str(result.final_url)
+        record.status = result.status
+        record.sha256 = result.sha256
+        record.size = len(result.body)
+        record.truncated = bool(result.truncated)
+        return result, record
+
+    async def get_json(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
+                       timeout: float | None = None) -> tuple[Any, FetchRecord]:
+        """JSON from a 200 answer, else None (the record still says what came back)."""
+        result, record = await self.get(url, source=source, max_bytes=max_bytes, timeout=timeout,
+                                        accept="application/json")
+        if result.status != 200 or result.truncated:
+            return None, record
+        try:
+            return json.loads(result.body.decode("utf-8-sig", "replace")), record
+        except (ValueError, RecursionError):
+            record.extracted.append("not JSON")
+            return None, record

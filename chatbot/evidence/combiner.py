@@ -1,0 +1,158 @@
+"""From many typed, weighted dates to one verdict per question, explained.
+
+"Earliest date over all sources" lets one wrong or faked early date win. Here a date is believed
+only when it is strong on its own (a third party's record, the platform's own `created_at`) or
+when another source agrees with it; earlier dates that fail this are listed as set aside, with
+the reason. Confidence grows with the weight of the independent sources that agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from chatbot.evidence.model import DateClaim
+
+AGREE_DAYS = 31  # two dates within a month of each other tell the same story
+STRONG = 0.6  # a claim this heavy stands alone
+HIGH, MEDIUM = 1.2, 0.6  # summed weight of agreeing sources for high / medium confidence
+TOO_CLOSE_DAYS = 2  # time zones and crawl delays: closer than this is no ordering
+IGNORED_KINDS = {"fetched"}  # the server clock at fetch time says nothing about age
+
+
+@dataclass
+class Estimate:
+    value: date
+    confidence: str  # high | medium | low
+    sources: list[str]  # names of the sources that agree
+    support: list[DateClaim]
+    set_aside: list[tuple[DateClaim, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.value.isoformat(),
+            "confidence": self.confidence,
+            "sources": self.sources,
+            "support": [c.to_json() | {"source": c.source} for c in self.support],
+            "set_aside": [c.to_json() | {"source": c.source, "reason": reason}
+                          for c, reason in self.set_aside],
+        }
+
+
+def effective(claim: DateClaim) -> date:
+    """The day a claim proves existence by: an upload "sometime in February" proves only the
+    end of February, so month-precision dates never pull an estimate earlier than a real day."""
+    if claim.precision == "month":
+        following = (claim.value.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - timedelta(days=1)
+    return claim.value
+
+
+def _independent_weight(claims: list[DateClaim]) -> float:
+    """Sum per source of that source's heaviest claim: one source cannot agree with itself."""
+    best: dict[str, float] = {}
+    for claim in claims:
+        best[claim.source] = max(best.get(claim.source, 0.0), claim.weight)
+    return sum(best.values())
+
+
+def _confidence(weight: float) -> str:
+    return "high" if weight >= HIGH else "medium" if weight >= MEDIUM else "low"
+
+
+def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Estimate | None:
+    """The earliest credible date among `claims` (already filtered to one scope).
+
+    `not_before`: a bound below which a date is impossible (a store page cannot predate its
+    domain's registration); such dates are set aside, not believed.
+    """
+    usable = sorted((c for c in claims if c.kind not in IGNORED_KINDS and c.weight > 0),
+                    key=lambda c: (effective(c), -c.weight))
+    if not usable:
+        return None
+
+    def impossible(claim: DateClaim) -> bool:
+        # The archive's own crawl date cannot be faked by the site; anything else can.
+        return not_before is not None and effective(claim) < not_before and claim.source != "wayback"
+
+    set_aside: list[tuple[DateClaim, str]] = []
+    for claim in usable:
+        if impossible(claim):
+            set_aside.append((claim, "before_registration"))
+            continue
+        day = effective(claim)
+        window = [c for c in usable if abs((effective(c) - day).days) <= AGREE_DAYS and not impossible(c)]
+        others = [c for c in window if c.source != claim.source]
+        weight = _independent_weight(window)
+        if claim.weight >= STRONG or others:
+            agreeing = sorted({c.source for c in window})
+            support = sorted(window, key=lambda c: (-c.weight, c.value))
+            return Estimate(day, _confidence(weight), agreeing, support, set_aside)
+        set_aside.append((claim, "uncorroborated"))
+    # Nothing stands up on its own: the heaviest claim, earliest first, with low confidence.
+    best = max(usable, key=lambda c: (c.weight, -effective(c).toordinal()))
+    kept = [(c, r) for c, r in set_aside if c is not best]
+    return Estimate(effective(best), "low", [best.source], [best], kept)
+
+
+@dataclass
+class Verdict:
+    page: Estimate | None
+    site: Estimate | None
+
+
+def combine(claims: list[DateClaim]) -> Verdict:
+    site_claims = [c for c in claims if c.scope == "site"]
+    registered = [c.value for c in site_claims if c.kind == "registered"]
+    bound = min(registered) if registered else None
+    page = estimate([c for c in claims if c.scope == "page"], not_before=bound)
+    # A page that existed proves its store existed: page evidence counts for the store too.
+    site = estimate(site_claims + [c for c in claims if c.scope == "page"], not_before=bound)
+    return Verdict(page, site)
+
+
+def compare(seller: date | None, seller_source: str, page: Estimate | None) -> dict[str, Any]:
+    """The seller's own date against the page's: a verdict, or "inconclusive" with a reason."""
+    out: dict[str, Any] = {"seller_date": seller.isoformat() if seller else None,
+                           "seller_source": seller_source or None,
+                           "page_date": page.value.isoformat() if page else None}
+    if seller is None:
+        return out | {"verdict": "inconclusive", "reason": "no_seller_date", "days": None}
+    if page is None:
+        return out | {"verdict": "inconclusive", "reason": "no_page_date", "days": None}
+    days = (page.value - seller).days
+    if abs(days) < TOO_CLOSE_DAYS:
+        return out | {"verdict": "inconclusive", "reason": "too_close", "days": abs(days)}
+    if days > 0 and page.confidence == "low":
+        # Weak evidence for the page cannot show the seller was first: it may be older.
+        return out | {"verdict": "inconclusive", "reason": "weak_page_date", "days": days}
+    if days > 0:
+        return out | {"verdict": "seller_first", "reason": None, "days": days}
+    return out | {"verdict": "page_first", "reason": None, "days": -days}
+
+
+def brand_hits(segments: list[tuple[str, str]], brand: str, *, limit: int = 20,
+               width: int = 60) -> list[dict[str, str]]:
+    """Where the seller's brand word appears on the page, with a snippet around each hit."""
+    word = brand.strip()
+    if not word:
+        return []
+    # Whole-word match for Latin brands; CJK brands have no word boundaries.
+    ascii_word = word.isascii()
+    pattern = re.compile((r"(?<![\w])" + re.escape(word) + r"(?![\w])") if ascii_word else re.escape(word),
+                         re.IGNORECASE)
+    hits: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for where, text in segments:
+        for match in pattern.finditer(text):
+            start, end = max(0, match.start() - width), min(len(text), match.end() + width)
+            snippet = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+            if snippet in seen:
+                continue
+            seen.add(snippet)
+            hits.append({"where": where, "snippet": snippet})
+            if len(hits) >= limit:
+                return hits
+    return hits

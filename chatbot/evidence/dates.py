@@ -1,0 +1,70 @@
+"""Turn the many spellings of a date into a `date`, and keep only plausible ones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+EARLIEST = date(1995, 1, 1)  # before the commercial web nothing we read is a real shop date
+
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+                  r"\s*(Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def plausible(value: date, today: date) -> bool:
+    """Not before the commercial web, not after tomorrow (time zones)."""
+    return EARLIEST <= value <= today + timedelta(days=1)
+
+
+def parse_iso(text: str | None) -> date | None:
+    """`2019-03-05`, `2019-03-05T10:20:00-04:00`, `2019-03-05 10:20:00 UTC` → the UTC day."""
+    if not text or not isinstance(text, str):
+        return None
+    match = _ISO.match(text)
+    if not match:
+        return None
+    year, month, day = (int(match.group(i)) for i in (1, 2, 3))
+    try:
+        if match.group(4) is None or match.group(7) is None:
+            return date(year, month, day)
+        zone = match.group(7)
+        stamp = f"{year:04d}-{month:02d}-{day:02d}T{int(match.group(4)):02d}:{match.group(5)}:" \
+                f"{match.group(6) or '00'}{'+00:00' if zone == 'Z' else zone}"
+        if len(zone) == 5:  # +0800
+            stamp = stamp[:-5] + zone[:3] + ":" + zone[3:]
+        return datetime.fromisoformat(stamp).astimezone(UTC).date()
+    except ValueError:
+        return None
+
+
+def parse_http_date(text: str | None) -> date | None:
+    """An RFC 9110 date header (`Last-Modified: Tue, 05 Mar 2019 10:20:00 GMT`)."""
+    if not text:
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).date()
+
+
+def from_unix(seconds: int | float) -> date | None:
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def from_wayback(timestamp: str) -> date | None:
+    """A CDX timestamp, 4 to 14 digits (`20190305102000`)."""
+    if not re.fullmatch(r"\d{8,14}", timestamp or ""):
+        return None
+    try:
+        return date(int(timestamp[:4]), int(timestamp[4:6]), int(timestamp[6:8]))
+    except ValueError:
+        return None

@@ -1,0 +1,386 @@
+"""Run every source at once, each under its own deadline, the whole lookup under one more; cache
+the outcome per normalised URL in the database.
+
+One source failing (a timeout, a hostile sitemap, Amazon's robot check) never sinks the others:
+its result says what went wrong and the rest still count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from chatbot.context import Context
+from chatbot.evidence import amazon, combiner, page, platform, platform_api, rdap, sitemap, wayback
+from chatbot.evidence import blocklist as blocklist_source
+from chatbot.evidence.client import EvidenceClient
+from chatbot.evidence.model import FetchRecord, SourceResult
+from chatbot.evidence.models import SiteLookup
+from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
+from chatbot.net.urls import InvalidURL, host_of, parse_user_url
+
+log = logging.getLogger(__name__)
+
+# Per-source deadlines as multiples of settings.fetch_timeout: one request, or a short chain.
+DEADLINES = {"page": 1.0, "wayback": 1.0, "amazon": 1.0, "rdap": 2.0, "platform_api": 2.0, "sitemap": 2.0}
+SOURCE_GRACE = 1.0  # seconds
+REFUSING_CODES = {"invalid_url", "unresolvable", "blocked_address"}  # the input itself is bad
+
+
+class LookupRefused(Exception):
+    """The URL cannot be checked at all; `key` is the message key (fetch.* / fetch.url.*)."""
+
+    def __init__(self, key: str, detail: str = "", partial: dict[str, Any] | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.detail = detail
+        self.partial = partial  # what the sources that worked found, when any ran
+
+
+@dataclass(frozen=True)
+class LookupRequest:
+    url: str
+    since: date | None = None
+    asin: str | None = None
+    marketplace: str = "com"
+    brand: str | None = None
+    refresh: bool = False  # ignore the cache
+    only: frozenset[str] | None = None  # run just these sources (benchmarks, diagnostics); not cached
+
+
+@dataclass
+class _PageOutcome:
+    fetched: FetchResult | None = None
+    evidence: page.PageEvidence | None = None
+    detection: platform.Detection | None = None
+
+
+@dataclass
+class _SiteNames:
+    unit: str
+    registrable: str
+    shared_platform: str | None
+
+
+def site_names(host: str) -> _SiteNames:
+    """The blocklist unit and the registrable domain; plain host when the PSL cannot tell."""
+    try:
+        from chatbot.blocklist.normalize import InvalidSite, normalize_site
+    except ImportError:  # pragma: no cover - the blocklist package ships with the bot
+        return _SiteNames(host, host, None)
+    try:
+        site = normalize_site(host)
+    except InvalidSite:
+        return _SiteNames(host, host, None)
+    return _SiteNames(site.unit, site.registrable, site.shared_platform)
+
+
+def url_key(normalized_url: str) -> str:
+    return hashlib.sha256(normalized_url.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class EvidenceEngine:
+    """`ctx.service(EvidenceEngine)`; tests and the benchmark pass a resolver for fake names."""
+
+    ctx: Context
+    resolver: Resolver | None = None
+
+    @property
+    def settings(self) -> Any:
+        return self.ctx.settings
+
+    def fetcher(self) -> SafeFetcher:
+        """A fetcher for one lookup: its connections belong to that lookup's event loop, and
+        lookups in other threads (Slack runs handlers side by side) never share them."""
+        return SafeFetcher(self.settings, resolver=self.resolver)
+
+    # -- entry points -------------------------------------------------------------------------
+    def normalize(self, text: str) -> httpx.URL:
+        try:
+            return parse_user_url(text, allowed_ports=self.settings.allowed_ports,
+                                  allow_private=self.settings.allow_private_networks)
+        except InvalidURL as exc:
+            raise LookupRefused(f"fetch.url.{exc.code}", exc.detail) from None
+
+    def check(self, request: LookupRequest) -> dict[str, Any]:
+        """Blocking form for handlers: runs the lookup on its own event loop."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.lookup(request))
+        # Called from inside a running loop (an async adapter): use a worker thread's loop.
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["result"] = asyncio.run(self.lookup(request))
+            except BaseException as exc:
+                box["error"] = exc
+
+        thread = threading.Thread(target=work, name="checksite")
+        thread.start()
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]  # type: ignore[no-any-return]
+
+    async def lookup(self, request: LookupRequest) -> dict[str, Any]:
+        url = self.normalize(request.url)
+        fetcher = self.fetcher()
+        try:
+            return await self._lookup(request, url, fetcher)
+        finally:
+            await fetcher.aclose()
+
+    async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher) -> dict[str, Any]:
+        names = site_names(host_of(url))
+        key = url_key(str(url))
+        started = time.monotonic()
+        fresh = request.refresh or request.only is not None
+        cached = None if fresh else await asyncio.to_thread(self._cached, key)
+        extra_sources: list[SourceResult] = []
+        log_records: list[FetchRecord] = []
+        if cached is not None:
+            base, words = cached
+            if request.asin:
+                client = EvidenceClient(fetcher, log_records)
+                extra_sources.append(await self._guard("amazon", self._amazon(client, request)))
+        else:
+            base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources)
+        refused = base.pop("refused", None)
+        if cached is None and refused is None and request.only is None:
+            base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
+            await asyncio.to_thread(blocklist_source.record, self.ctx, names.unit, _signals(base))
+        result = self._finish(request, base, words, extra_sources, log_records, cached is not None)
+        result["blocklist"] = await asyncio.to_thread(blocklist_source.status, self.ctx, names.unit)
+        result["elapsed"] = round(time.monotonic() - started, 3)
+        if refused is not None:
+            # The page itself cannot be fetched for a reason that lies in the input; what the
+            # other sources found still travels with the refusal.
+            result["refused"] = refused
+            raise LookupRefused(f"fetch.{refused['code']}", refused.get("detail", ""), result)
+        return result
+
+    # -- running the sources ------------------------------------------------------------------
+    async def _guard(self, name: str, work: Awaitable[SourceResult]) -> SourceResult:
+        # A little past the fetcher's own deadline, so a slow fetch reports itself precisely.
+        deadline = DEADLINES.get(name, 1.0) * self.settings.fetch_timeout + SOURCE_GRACE
+        began = time.monotonic()
+        try:
+            result = await asyncio.wait_for(work, timeout=deadline)
+        except TimeoutError:
+            result = SourceResult(name).fail("timeout", f"no answer within {deadline:g} s")
+        except FetchError as exc:
+            result = SourceResult(name).fail(f"fetch.{exc.code}", exc.detail)
+        except Exception as exc:  # a bug in one source must not sink the others
+            log.exception("source %s failed", name)
+            result = SourceResult(name).fail("internal", type(exc).__name__)
+        result.elapsed = time.monotonic() - began
+        return result
+
+    async def _amazon(self, client: EvidenceClient, request: LookupRequest) -> SourceResult:
+        assert request.asin
+        return await amazon.run(client, self.settings.amazon_url, request.asin, request.marketplace,
+                                datetime.now(UTC).date())
+
+    async def _run_sources(self, url: httpx.URL, names: _SiteNames, request: LookupRequest,
+                           fetcher: SafeFetcher, log_records: list[FetchRecord],
+                           extra_sources: list[SourceResult]) -> tuple[dict[str, Any], list[Any]]:
+        today = datetime.now(UTC).date()
+        client = EvidenceClient(fetcher, log_records)
+        loop = asyncio.get_running_loop()
+        page_done: asyncio.Future[_PageOutcome] = loop.create_future()
+        outcome = _PageOutcome()
+
+        async def page_source() -> SourceResult:
+            result = SourceResult("page")
+            try:
+                try:
+                    fetched, record = await client.get(url, source="page", accept="text/html")
+                except FetchError as exc:
+                    result.fail(f"fetch.{exc.code}", exc.detail)
+                    result.info["refusing"] = exc.code in REFUSING_CODES
+                    return result
+                outcome.fetched = fetched
+                result.info.update({"status": fetched.status, "final_url": fetched.final_url,
+                                    "peer_ip": fetched.peer_ip})
+                if fetched.redirects:
+                    result.info["redirects"] = list(fetched.redirects)
+                html = fetched.text
+                outcome.detection = platform.detect(html, fetched.headers, host_of(url))
+                if fetched.status >= 400:
+                    record.extracted.append(f"HTTP {fetched.status}: page not available")
+                    code = "not_found" if fetched.status in {404, 410} else f"http_{fetched.status}"
+                    return result.fail(code)
+                if fetched.truncated:
+                    result.info["truncated"] = True
+                evidence = await asyncio.to_thread(page.extract, fetched.body, fetched.headers,
+                                                   str(url), today)
+                outcome.evidence = evidence
+                result.dates.extend(evidence.claims)
+                record.extracted.extend(f"{c.kind} {c.value.isoformat()} ({c.detail})"
+                                        for c in evidence.claims[:40])
+                record.extracted.append(f"platform: {outcome.detection.name}")
+                return result
+            finally:
+                if not page_done.done():
+                    page_done.set_result(outcome)
+
+        async def platform_of_page() -> str | None:
+            done = await asyncio.shield(page_done)
+            return done.detection.key if done.detection else None
+
+        async def peer_ip() -> str | None:
+            done = await asyncio.shield(page_done)
+            return done.fetched.peer_ip if done.fetched else None
+
+        works: dict[str, Callable[[], Awaitable[SourceResult]]] = {
+            "page": page_source,
+            "platform_api": lambda: platform_api.run(client, url, today, platform_of_page),
+            "sitemap": lambda: sitemap.run(client, url, today),
+            "wayback": lambda: wayback.run(client, self.settings.wayback_url, url, names.unit, today),
+            "rdap": lambda: rdap.run(client, self.settings.rdap_url, names.registrable, names.shared_platform,
+                                     today, peer_ip),
+        }
+        if request.asin:
+            works["amazon"] = lambda: self._amazon(client, request)
+        if request.only is not None:
+            works = {name: work for name, work in works.items() if name in request.only}
+            if "page" not in works:
+                page_done.set_result(outcome)  # nobody will fetch the page: dependants go on without it
+        tasks = {name: asyncio.create_task(self._guard(name, work())) for name, work in works.items()}
+        done, pending = await asyncio.wait(tasks.values(), timeout=self.settings.lookup_timeout)
+        for task in pending:
+            task.cancel()
+        if not page_done.done():
+            page_done.set_result(outcome)
+        sources: list[SourceResult] = []
+        for name, task in tasks.items():
+            if task in done:
+                sources.append(task.result())
+            else:
+                sources.append(SourceResult(name).fail("timeout", "the whole lookup ran out of time"))
+        page_result = next((s for s in sources if s.name == "page"), SourceResult("page"))
+        refused = None
+        if page_result.info.pop("refusing", False):
+            code = (page_result.error or "fetch.invalid_url").removeprefix("fetch.")
+            refused = {"code": code, "detail": page_result.error_detail}
+        cached_sources = [s for s in sources if s.name != "amazon"]
+        extra_sources.extend(s for s in sources if s.name == "amazon")
+        detection = outcome.detection or platform.Detection("unknown", "unknown", 0, ())
+        verdict = combiner.combine([c for s in cached_sources for c in s.dates])
+        abuse = {k: v for s in cached_sources if s.name == "rdap" for k, v in s.info.items()
+                 if k in {"registrar", "registrar_iana_id", "registrar_abuse_email", "registrar_abuse_phone",
+                          "host_ip", "host_network", "host_owner", "host_abuse_email"}}
+        archive = [link for s in cached_sources if s.name == "wayback"
+                   for link in s.info.get("archive_links", [])]
+        base = {
+            "url": request.url,
+            "normalized_url": str(url),
+            "host": host_of(url),
+            "site": names.unit,
+            "registrable": names.registrable,
+            "shared_platform": names.shared_platform,
+            "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "platform": detection.key,
+            "platform_name": detection.name,
+            "platform_signals": list(detection.matched),
+            "page_first_seen": verdict.page.to_json() if verdict.page else None,
+            "site_first_seen": verdict.site.to_json() if verdict.site else None,
+            "sources": [s.to_json() for s in cached_sources],
+            "abuse": abuse,
+            "archive_links": archive,
+            "evidence": [r.to_json() for r in log_records if r.source != "amazon"],
+            "page_status": outcome.fetched.status if outcome.fetched else None,
+        }
+        if refused is not None:
+            base["refused"] = refused
+        words = outcome.evidence.doc.segments if outcome.evidence else []
+        return base, [list(w) for w in words]
+
+    # -- the result for this request ---------------------------------------------------------
+    def _finish(self, request: LookupRequest, base: dict[str, Any], words: list[Any],
+                extra: list[SourceResult], log_records: list[FetchRecord], cached: bool) -> dict[str, Any]:
+        result = dict(base)
+        result["cached"] = cached
+        result["sources"] = list(base["sources"]) + [s.to_json() for s in extra]
+        # The Amazon lookup belongs to this request, not to the cached page evidence.
+        own = [r.to_json() for r in log_records if r.source == "amazon"]
+        result["evidence"] = list(base["evidence"]) + own
+        seller, seller_source = request.since, "stated" if request.since else ""
+        for source in extra:
+            if source.name == "amazon" and source.ok and source.dates and seller is None:
+                seller, seller_source = source.dates[0].value, "amazon"
+        page_estimate = None
+        if base.get("page_first_seen"):
+            raw = base["page_first_seen"]
+            page_estimate = combiner.Estimate(date.fromisoformat(raw["date"]), raw["confidence"],
+                                              raw["sources"], [])
+        result["comparison"] = combiner.compare(seller, seller_source, page_estimate)
+        result["brand"] = request.brand or None
+        segments = [(str(where), str(text)) for where, text in words]
+        result["brand_hits"] = combiner.brand_hits(segments, request.brand) if request.brand else []
+        result["asin"] = request.asin
+        result["marketplace"] = request.marketplace if request.asin else None
+        return result
+
+    # -- storage ------------------------------------------------------------------------------
+    def _cached(self, key: str) -> tuple[dict[str, Any], list[Any]] | None:
+        if self.settings.cache_ttl_seconds <= 0:
+            return None
+        now = self.ctx.clock()
+        with self.ctx.db.session() as session:
+            row = session.scalars(
+                select(SiteLookup).where(SiteLookup.url_key == key, SiteLookup.expires_at > now)
+                .order_by(SiteLookup.created_at.desc(), SiteLookup.id.desc()).limit(1)
+            ).first()
+            if row is None:
+                return None
+            result = dict(row.result)
+            result["id"] = row.id
+            return result, list(row.page_words)
+
+    def _store(self, key: str, url: httpx.URL, names: _SiteNames, base: dict[str, Any],
+               words: list[Any]) -> int:
+        now = self.ctx.clock()
+        page = next((s for s in base["sources"] if s["name"] == "page"), None)
+        # A page that failed (a timeout, a 404) may answer next time: keep the record, serve it to nobody.
+        ttl = self.settings.cache_ttl_seconds if page is not None and page["ok"] else 0
+        with self.ctx.db.session() as session:
+            row = SiteLookup(url_key=key, normalized_url=str(url), site=names.unit[:253], created_at=now,
+                             expires_at=now + timedelta(seconds=ttl),
+                             result=base, page_words=words)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def stored(self, lookup_id: int) -> dict[str, Any] | None:
+        """A stored lookup by id, for reports and cases that cite it."""
+        with self.ctx.db.session() as session:
+            row = session.get(SiteLookup, lookup_id)
+            return None if row is None else dict(row.result) | {"id": row.id}
+
+
+def _signals(base: dict[str, Any]) -> dict[str, Any]:
+    abuse = base.get("abuse") or {}
+    signals: dict[str, Any] = {"online": base.get("page_status") is not None
+                               and int(base.get("page_status") or 0) < 400}
+    if abuse.get("host_ip"):
+        signals["ip"] = abuse["host_ip"]
+    if abuse.get("registrar"):
+        signals["registrar"] = abuse["registrar"]
+    contacts = [abuse[k] for k in ("registrar_abuse_email", "host_abuse_email") if abuse.get(k)]
+    if contacts:
+        signals["abuse_contact"] = contacts
+    return signals

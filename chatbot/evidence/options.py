@@ -1,0 +1,146 @@
+"""What a user may ask of /checksite, checked once for chat and terminal alike."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from chatbot.evidence.amazon import ASIN, MARKETPLACES
+from chatbot.evidence.dates import EARLIEST
+from chatbot.evidence.engine import LookupRequest
+
+MAX_BRAND = 60
+REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
+_VALUED = {"--since", "--asin", "--marketplace", "--brand", "--report"}
+_FLAGS = {"--refresh"}
+_EXAMPLES = {"--since": "--since 2021-09-15", "--asin": "--asin B08XYZ1234",
+             "--marketplace": "--marketplace de", "--brand": "--brand LumiNest",
+             "--report": "--report evidence.pdf"}
+# Chat apps turn "--" into an en or em dash; people type the Chinese full-width dash too.
+_DASHES = re.compile(r"^(?:—|–|－－|——)")
+
+
+class OptionError(ValueError):
+    """`key` is a checksite.* message key; `params` fill it."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass
+class Parsed:
+    request: LookupRequest
+    report: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_since(value: str, today: date) -> date:
+    try:
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise OptionError("checksite.invalid.since_format", value=value) from None
+    if len(value.strip()) != 10:
+        raise OptionError("checksite.invalid.since_format", value=value)
+    if parsed > today:
+        raise OptionError("checksite.invalid.since_future", value=value)
+    if parsed < EARLIEST:
+        raise OptionError("checksite.invalid.since_too_early", value=value)
+    return parsed
+
+
+def check_asin(value: str) -> str:
+    asin = value.strip().upper()
+    if not ASIN.match(asin):
+        raise OptionError("checksite.invalid.asin_format", value=value)
+    return asin
+
+
+def check_marketplace(value: str) -> str:
+    market = value.strip().lower().removeprefix("amazon.").removeprefix(".")
+    if market not in MARKETPLACES:
+        raise OptionError("checksite.invalid.marketplace", value=value)
+    return market
+
+
+def check_brand(value: str) -> str:
+    brand = value.strip()
+    if not brand or len(brand) > MAX_BRAND:
+        raise OptionError("checksite.invalid.brand_length")
+    return brand
+
+
+def check_report(value: str) -> str:
+    if not value.lower().endswith(REPORT_SUFFIXES):
+        raise OptionError("checksite.invalid.report_name")
+    return value
+
+
+def build(url: str | None, *, since: str | None, asin: str | None, marketplace: str | None,
+          brand: str | None, today: date, refresh: bool = False) -> LookupRequest:
+    if not url:
+        raise OptionError("checksite.invalid.missing_url")
+    if since and asin:
+        raise OptionError("checksite.invalid.since_and_asin")
+    if marketplace and not asin:
+        raise OptionError("checksite.invalid.marketplace_without_asin")
+    return LookupRequest(
+        url=url,
+        since=parse_since(since, today) if since else None,
+        asin=check_asin(asin) if asin else None,
+        marketplace=check_marketplace(marketplace) if marketplace else "com",
+        brand=check_brand(brand) if brand is not None else None,
+        refresh=refresh,
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote: fall back to plain words
+        return text.split()
+
+
+def parse_chat(text: str, today: date) -> Parsed:
+    """`<url> [--since D | --asin A [--marketplace M]] [--brand W] [--report NAME] [--refresh]`."""
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    words: list[str] = []
+    tokens = _tokens(text)
+    index = 0
+    while index < len(tokens):
+        token = _DASHES.sub("--", tokens[index])
+        name, eq, inline = token.partition("=")
+        if name.startswith("--"):
+            name = name.lower()
+            if name in _FLAGS:
+                flags.add(name)
+            elif name in _VALUED:
+                if eq:
+                    values[name] = inline
+                elif index + 1 < len(tokens) and not _DASHES.sub("--", tokens[index + 1]).startswith("--"):
+                    index += 1
+                    values[name] = tokens[index]
+                else:
+                    raise OptionError("checksite.invalid.missing_value", option=name, example=_EXAMPLES[name])
+            else:
+                raise OptionError("checksite.invalid.unknown_option", option=name)
+        else:
+            words.append(tokens[index])
+        index += 1
+    if len(words) > 1:
+        raise OptionError("checksite.invalid.extra_words", words=" ".join(words[1:])[:80])
+    request = build(words[0] if words else None, since=values.get("--since"), asin=values.get("--asin"),
+                    marketplace=values.get("--marketplace"), brand=values.get("--brand"), today=today,
+                    refresh="--refresh" in flags)
+    report = values.get("--report")
+    if report is not None:
+        # In chat the name is only a name: the file always lands in the report folder.
+        name = PurePath(report.replace("\\", "/")).name
+        report = check_report(re.sub(r"[^\w.\-]", "_", name)[:80])
+    return Parsed(request, report)

@@ -1,0 +1,132 @@
+"""Words for a lookup result in the reader's language: shared by the chat summary and reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatbot.conversation import Lang
+from chatbot.evidence import platform
+from chatbot.i18n import t
+
+
+def source_name(name: str, lang: Lang) -> str:
+    try:
+        return t(f"checksite.source.{name}", lang)
+    except KeyError:
+        return name
+
+
+def kind_name(kind: str, lang: Lang) -> str:
+    try:
+        return t(f"checksite.kind.{kind}", lang)
+    except KeyError:
+        return kind
+
+
+def error_text(code: str | None, detail: str, lang: Lang) -> str:
+    """A source's error code as a short phrase."""
+    code = code or "internal"
+    if code.startswith("fetch."):
+        try:
+            return t(code, lang)
+        except KeyError:
+            return t("checksite.error.internal", lang)
+    if code.startswith("http_"):
+        return t("checksite.error.http", lang, status=code.removeprefix("http_"))
+    try:
+        return t(f"checksite.error.{code}", lang, detail=detail)
+    except KeyError:
+        return t("checksite.error.internal", lang)
+
+
+def estimate_text(estimate: dict[str, Any] | None, lang: Lang) -> str:
+    if not estimate:
+        return t("checksite.no_date", lang)
+    sources = ", ".join(source_name(s, lang) for s in estimate["sources"])
+    return t("checksite.estimate", lang, date=estimate["date"],
+             confidence=t(f"checksite.confidence.{estimate['confidence']}", lang), sources=sources)
+
+
+def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
+    verdict = comparison.get("verdict")
+    params = {"seller": comparison.get("seller_date"), "page": comparison.get("page_date"),
+              "days": comparison.get("days")}
+    if verdict in {"seller_first", "page_first"}:
+        return t(f"checksite.comparison.{verdict}", lang, **params)
+    reason = t(f"checksite.comparison.reason.{comparison.get('reason') or 'no_page_date'}", lang, **params)
+    return t("checksite.comparison.inconclusive", lang, reason=reason)
+
+
+def blocklist_text(status: dict[str, Any] | None, lang: Lang) -> str:
+    status = status or {}
+    state = status.get("state") or status.get("status") or "unavailable"
+    try:
+        return t(f"checksite.blocklist.{state}", lang, reporters=status.get("reporters", 0))
+    except KeyError:
+        return str(state)
+
+
+def brand_text(result: dict[str, Any], lang: Lang) -> str | None:
+    brand = result.get("brand")
+    if not brand:
+        return None
+    hits = result.get("brand_hits") or []
+    if not hits:
+        return t("checksite.brand.none", lang, brand=brand)
+    first = hits[0]
+    return t("checksite.brand.hits", lang, brand=brand, count=len(hits), where=first["where"],
+             snippet=first["snippet"][:160])
+
+
+def takedown_text(result: dict[str, Any], lang: Lang) -> str:
+    route = platform.takedown(result.get("platform") or "unknown", lang)
+    extra = " ".join(x for x in (route["url"], route["email"]) if x)
+    return f"{route['text']} {extra}".strip()
+
+
+def platform_name(result: dict[str, Any], lang: Lang) -> str:
+    if (result.get("platform") or "unknown") == "unknown":
+        return t("checksite.platform_unknown", lang)
+    return str(result.get("platform_name") or result["platform"])
+
+
+def source_lines(result: dict[str, Any], lang: Lang, *, skip: frozenset[str] = frozenset()) -> list[str]:
+    lines = []
+    for source in result.get("sources", []):
+        if source["name"] in skip:
+            continue
+        name = source_name(source["name"], lang)
+        if source["ok"] and not source["dates"]:
+            lines.append(t("checksite.source_empty", lang, name=name))
+        elif source["ok"]:
+            lines.append(t("checksite.source_ok", lang, name=name, count=len(source["dates"])))
+        else:
+            reason = error_text(source.get("error"), str(source.get("error_detail") or ""), lang)
+            lines.append(t("checksite.source_failed", lang, name=name, reason=reason))
+    return lines
+
+
+def fields(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
+    """The label/value pairs of the summary, in order."""
+    abuse = result.get("abuse") or {}
+    pairs = [
+        (t("checksite.field.platform", lang), platform_name(result, lang)),
+        (t("checksite.field.page_first_seen", lang), estimate_text(result.get("page_first_seen"), lang)),
+        (t("checksite.field.site_first_seen", lang), estimate_text(result.get("site_first_seen"), lang)),
+        (t("checksite.field.comparison", lang), comparison_text(result.get("comparison") or {}, lang)),
+    ]
+    if (brand := brand_text(result, lang)) is not None:
+        pairs.append((t("checksite.field.brand", lang), brand))
+    pairs.append((t("checksite.field.blocklist", lang), blocklist_text(result.get("blocklist"), lang)))
+    for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
+                       ("host_abuse_email", "host_abuse")):
+        if abuse.get(key):
+            value = abuse[key]
+            if key == "host_abuse_email" and abuse.get("host_network"):
+                value = f"{value} ({abuse['host_network']})"
+            pairs.append((t(f"checksite.field.{label}", lang), value))
+    pairs.append((t("checksite.field.takedown", lang), takedown_text(result, lang)))
+    links = result.get("archive_links") or []
+    if links:
+        pairs.append((t("checksite.field.archive", lang), links[0]["url"]))
+    return pairs

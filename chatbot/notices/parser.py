@@ -1,0 +1,393 @@
+"""Read a pasted Amazon IP notice: complaint ID, ASINs, type, rights owner, numbers, dates.
+
+Best effort by design: sellers paste partial notices, whole HTML e-mails, German or Japanese
+marketplace notices, or their own Chinese translation. Every field may come back empty, and
+`missing()` says which; parsing never raises on any input.
+
+Labels and value words live in `knowledge/notices/labels.yaml` so moderators can add the wording
+of a new notice variant without touching code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from chatbot import knowledge
+
+log = logging.getLogger(__name__)
+
+MAX_PARSE_CHARS = 200_000  # a 50 KB paste is common; beyond this nothing useful is left
+COMPLAINT_TYPES = ("copyright", "trademark", "patent", "design_patent", "counterfeit", "other")
+
+ASIN = re.compile(r"\b(B0[0-9A-Z]{8})\b")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
+DIGITS_ID = re.compile(r"\b(\d{6,20})\b")
+MARKETPLACE = re.compile(
+    r"(?<![@\w-])amazon\.(com\.au|com\.br|com\.mx|com\.tr|com\.be|com|co\.uk|co\.jp|de|fr|it|es|ca|in|nl|se|pl|sg|ae|sa|eg)\b",
+    re.IGNORECASE,
+)
+TRADEMARK_NO = re.compile(
+    r"(?<![\w-])((?:[A-Z]{2,3}\s?)?\d{1,3}(?:[,.\s]?\d{3}){1,3}|第\s?\d{6,8}\s?号)(?![\w-])"
+)
+PATENT_NO = re.compile(
+    r"(?<![\w-])((?:US\s?)?D\s?\d{3}[,.]?\d{3}(?:\s?S\d?)?|"
+    r"(?:US|CN|EP|DE|JP|WO)?\s?\d{1,2}[,.]?\d{3}[,.]?\d{3}(?:\s?[A-Z]\d?)?|"
+    r"(?:US|CN|EP|JP)\s?\d{4}/?\d{6,7}(?:\s?[A-Z]\d?)?|ZL\s?\d{12}\.?\d?|"
+    r"(?:特許|意匠)?第?\d{7}号)(?![\w-])"
+)
+COPYRIGHT_REG = re.compile(r"\b((?:VA|VAu|TX|TXu|PA|SR)\s?\d[\d\-]{5,12})\b")
+
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
+    "oktober": 10, "dezember": 12,
+}
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), ("y", "m", "d")),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), ("y", "m", "d")),
+    (re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b"), ("d", "m", "y")),
+    (re.compile(rf"\b({_MONTH_WORDS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE),
+     ("M", "d", "y")),
+    (re.compile(rf"\b(\d{{1,2}})\.?\s+({_MONTH_WORDS})\.?,?\s+(\d{{4}})\b", re.IGNORECASE), ("d", "M", "y")),
+)
+
+
+@dataclass
+class ParsedNotice:
+    complaint_ids: list[str] = field(default_factory=list)
+    asins: list[str] = field(default_factory=list)
+    complaint_type: str | None = None
+    rights_owner: str | None = None
+    rights_owner_email: str | None = None
+    trademark_numbers: list[str] = field(default_factory=list)
+    patent_numbers: list[str] = field(default_factory=list)
+    registration_numbers: list[str] = field(default_factory=list)
+    marketplace: str | None = None
+    dates: list[str] = field(default_factory=list)  # ISO dates, in the order they appear
+    language: str = "en"  # the notice's own language: en, de, ja, zh
+    truncated: bool = False
+    score: int = 0  # how much of it looks like a notice (see `is_notice`)
+
+    @property
+    def is_notice(self) -> bool:
+        """Enough labelled notice facts that this is a pasted notice, not a chat message."""
+        return self.score >= 3
+
+    @property
+    def complaint_id(self) -> str | None:
+        return self.complaint_ids[0] if self.complaint_ids else None
+
+    @property
+    def notice_date(self) -> str | None:
+        return self.dates[0] if self.dates else None
+
+    def missing(self) -> list[str]:
+        """The facts a case needs that this notice did not show."""
+        gaps = []
+        if not self.complaint_ids:
+            gaps.append("complaint_id")
+        if not self.asins:
+            gaps.append("asins")
+        if self.complaint_type is None:
+            gaps.append("complaint_type")
+        if not self.rights_owner:
+            gaps.append("rights_owner")
+        if not self.rights_owner_email:
+            gaps.append("rights_owner_email")
+        if self.complaint_type == "trademark" and not self.trademark_numbers:
+            gaps.append("trademark_numbers")
+        if self.complaint_type in ("patent", "design_patent") and not self.patent_numbers:
+            gaps.append("patent_numbers")
+        return gaps
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "complaint_ids": self.complaint_ids,
+            "asins": self.asins,
+            "complaint_type": self.complaint_type,
+            "rights_owner": self.rights_owner,
+            "rights_owner_email": self.rights_owner_email,
+            "trademark_numbers": self.trademark_numbers,
+            "patent_numbers": self.patent_numbers,
+            "registration_numbers": self.registration_numbers,
+            "marketplace": self.marketplace,
+            "dates": self.dates,
+            "language": self.language,
+            "truncated": self.truncated,
+            "is_notice": self.is_notice,
+            "missing": self.missing(),
+        }
+
+
+# -- configuration ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Labels:
+    fields: dict[str, re.Pattern[str]]  # field -> "^label[:：]? value" per line
+    types: tuple[tuple[str, re.Pattern[str]], ...]  # complaint type -> value words
+    markers: re.Pattern[str]  # phrases only notices use
+    languages: dict[str, re.Pattern[str]]
+    inline: re.Pattern[str]  # any label followed by a colon, anywhere in a line
+
+
+@lru_cache(maxsize=1)
+def _labels() -> _Labels:
+    table = knowledge.load_yaml("notices/labels.yaml")
+    fields = {}
+    every_label = sorted((str(label) for labels in table["fields"].values() for label in labels),
+                         key=len, reverse=True)
+    alternatives = "|".join(_label_regex(label) for label in every_label)
+    inline = re.compile(rf"(?<![\w-])(?=(?:{alternatives})\s*[:：])", re.IGNORECASE)
+    for name, labels in table["fields"].items():
+        alternatives = "|".join(_label_regex(label) for label in sorted(labels, key=len, reverse=True))
+        # A label at the start of a line, then ":" / "：" / "-" / tab or only spaces, then the value.
+        fields[name] = re.compile(rf"^[\s*•\-]*(?:{alternatives})\s*(?:[:：#\t]|\s-\s)?\s*(.*)$",
+                                  re.IGNORECASE)
+    types = tuple(
+        (kind, re.compile("|".join(_word_regex(w) for w in sorted(words, key=len, reverse=True)),
+                          re.IGNORECASE))
+        for kind, words in table["types"].items()
+    )
+    markers = re.compile("|".join(_word_regex(w) for w in table["markers"]), re.IGNORECASE)
+    languages = {lang: re.compile("|".join(_word_regex(w) for w in words), re.IGNORECASE)
+                 for lang, words in table["languages"].items()}
+    return _Labels(fields, types, markers, languages, inline)
+
+
+def _label_regex(label: str) -> str:
+    return r"\s*".join(re.escape(part) for part in label.split())
+
+
+def _word_regex(word: str) -> str:
+    escaped = r"\s*".join(re.escape(part) for part in word.split())
+    if word[:1].isascii() and word[:1].isalnum():
+        return rf"(?<![A-Za-z]){escaped}"
+    return escaped
+
+
+# -- cleaning -----------------------------------------------------------------------------------
+_HTML_HINT = re.compile(r"<\s*(html|body|div|p|br|table|tr|td|span|font|b|strong|a)\b", re.IGNORECASE)
+
+
+def html_to_text(raw: str) -> str:
+    """Text of a pasted HTML e-mail, with two-cell table rows kept as `label: value` lines."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "lxml")
+    for junk in soup(["script", "style", "head", "title", "meta"]):
+        junk.decompose()
+    for row in soup.find_all("tr"):
+        cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"], recursive=False)]
+        cells = [c for c in cells if c]
+        if cells:
+            row.replace_with(soup.new_string("\n" + ": ".join(cells) + "\n"))
+    for br in soup.find_all("br"):
+        br.replace_with(soup.new_string("\n"))
+    return soup.get_text("\n")
+
+
+def clean(text: str) -> str:
+    """Plain, normalised text: HTML stripped, full-width forms folded, control characters gone."""
+    if _HTML_HINT.search(text[:20_000]):
+        try:
+            text = html_to_text(text)
+        except Exception:  # a broken paste is still worth reading as plain text
+            log.warning("could not strip HTML from a pasted notice", exc_info=True)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def parse_notice(text: str) -> ParsedNotice:
+    """Whatever can be read from `text`; an empty result rather than an error on bad input."""
+    try:
+        return _parse(text)
+    except Exception:  # never crash in front of a seller; log so the pattern can be fixed
+        log.exception("parsing a pasted notice failed")
+        return ParsedNotice()
+
+
+def _parse(text: str) -> ParsedNotice:
+    result = ParsedNotice(truncated=len(text) > MAX_PARSE_CHARS)
+    body = clean(text[:MAX_PARSE_CHARS])
+    labels = _labels()
+    if body.count("\n") < 3:  # a notice pasted into a one-line chat box: one label per line again
+        body = labels.inline.sub("\n", body)
+    lines = [line.strip() for line in body.split("\n")]
+    labelled = _labelled_values(lines, labels)
+
+    result.language = _language(body, labels)
+    result.asins = _unique(m.group(1) for m in ASIN.finditer(body))
+    for value in labelled.get("asin", []):  # books and old listings use 10-digit ASINs
+        for token in re.findall(r"\b([0-9]{9}[0-9X]|B0[0-9A-Z]{8})\b", value.upper()):
+            if token not in result.asins:
+                result.asins.append(token)
+
+    result.complaint_ids = _unique(
+        m.group(1) for value in labelled.get("complaint_id", []) for m in DIGITS_ID.finditer(value)
+    ) or _inline_complaint_ids(body)
+    result.complaint_type = _complaint_type(labelled.get("complaint_type", []), body, labels)
+    result.rights_owner = _first_name(labelled.get("rights_owner", []))
+    result.rights_owner_email = _email(labelled.get("rights_owner_email", []), body)
+    result.trademark_numbers = _numbers(labelled.get("trademark_number", []), TRADEMARK_NO)
+    result.patent_numbers = _numbers(labelled.get("patent_number", []), PATENT_NO)
+    result.registration_numbers = _numbers(labelled.get("registration_number", []), COPYRIGHT_REG) or \
+        _unique(m.group(1) for m in COPYRIGHT_REG.finditer(body))
+    if not result.trademark_numbers and result.complaint_type == "trademark":
+        result.trademark_numbers = _numbers(labelled.get("registration_number", []), TRADEMARK_NO)
+    result.marketplace = _marketplace(labelled.get("marketplace", []), body)
+    result.dates = _dates(labelled.get("date", []), body)
+    result.score = _score(result, labelled, body, labels)
+    return result
+
+
+def _labelled_values(lines: list[str], labels: _Labels) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        if not line or len(line) > 400:
+            continue
+        for name, pattern in labels.fields.items():
+            match = pattern.match(line)
+            if not match:
+                continue
+            value = match.group(1).strip()
+            if not value:  # "Complaint ID" on one line, the value on the next (tables, forms)
+                following = next((n for n in lines[index + 1:index + 3] if n), "")
+                if not any(p.match(following) for p in labels.fields.values()):
+                    value = following
+            if value:
+                found.setdefault(name, []).append(value[:300])
+            break
+    return found
+
+
+def _unique(values: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        value = value.strip()
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+_INLINE_ID = re.compile(
+    r"(?:complaint|reference|notice|beschwerde|申し立て|申立|投诉|投訴)\s*"
+    r"(?:id|number|no\.?|nummer|番号|编号|編號|#)?\s*[:：#]?\s*(\d{8,20})",
+    re.IGNORECASE,
+)
+
+
+def _inline_complaint_ids(body: str) -> list[str]:
+    return _unique(m.group(1) for m in _INLINE_ID.finditer(body))
+
+
+def _complaint_type(values: list[str], body: str, labels: _Labels) -> str | None:
+    for value in values:
+        for kind, pattern in labels.types:
+            if pattern.search(value):
+                return kind
+    # No labelled type: count type words in the text; the most specific wins a tie.
+    counts: Counter[str] = Counter()
+    for kind, pattern in labels.types:
+        if kind == "other":
+            continue
+        counts[kind] = len(pattern.findall(body[:50_000]))
+    if counts.get("design_patent"):
+        counts["patent"] = max(0, counts["patent"] - counts["design_patent"])
+    best = [kind for kind, n in counts.most_common() if n > 0]
+    return best[0] if best else None
+
+
+def _first_name(values: list[str]) -> str | None:
+    for value in values:
+        value = EMAIL.sub("", value).strip(" \t:：,;-–—()[]<>\"'")
+        if 1 < len(value) <= 200:
+            return value
+    return None
+
+
+def _email(values: list[str], body: str) -> str | None:
+    for value in values:
+        match = EMAIL.search(value)
+        if match:
+            return match.group(0).lower()
+    for match in EMAIL.finditer(body[:50_000]):  # an unlabelled address that is not Amazon's own
+        address = match.group(0).lower()
+        if not re.search(r"@(?:[\w-]+\.)*amazon\.", address):
+            return address
+    return None
+
+
+def _numbers(values: list[str], pattern: re.Pattern[str]) -> list[str]:
+    return _unique(re.sub(r"\s+", " ", m.group(1)) for value in values for m in pattern.finditer(value))
+
+
+def _marketplace(values: list[str], body: str) -> str | None:
+    for value in values:
+        match = MARKETPLACE.search(value)
+        if match:
+            return f"amazon.{match.group(1).lower()}"
+    counts = Counter(f"amazon.{m.group(1).lower()}" for m in MARKETPLACE.finditer(body[:50_000]))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _to_date(parts: dict[str, str]) -> date | None:
+    try:
+        month = MONTHS[parts["M"].lower()] if "M" in parts else int(parts["m"])
+        return date(int(parts["y"]), month, int(parts["d"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _find_dates(text: str) -> list[tuple[int, str]]:
+    found = []
+    for pattern, order in DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            value = _to_date(dict(zip(order, match.groups(), strict=True)))
+            if value is not None and 1990 <= value.year <= 2100:
+                found.append((match.start(), value.isoformat()))
+    return sorted(found)
+
+
+def _dates(values: list[str], body: str) -> list[str]:
+    labelled = [iso for value in values for _, iso in _find_dates(value)]
+    return _unique(labelled + [iso for _, iso in _find_dates(body[:50_000])])
+
+
+def _language(body: str, labels: _Labels) -> str:
+    sample = body[:20_000]
+    if re.search(r"[\u3040-\u30ff]", sample):
+        return "ja"
+    scores = {lang: len(pattern.findall(sample)) for lang, pattern in labels.languages.items()}
+    best = max(scores.items(), key=lambda item: item[1], default=("en", 0))
+    if best[1] >= 2:
+        return best[0]
+    return "zh" if re.search(r"[\u4e00-\u9fff]", sample) else "en"
+
+
+def _score(result: ParsedNotice, labelled: dict[str, list[str]], body: str, labels: _Labels) -> int:
+    score = 0
+    score += 2 if labelled.get("complaint_id") else (1 if result.complaint_ids else 0)
+    score += 2 if labelled.get("complaint_type") else 0
+    score += 1 if result.rights_owner else 0
+    score += 1 if labelled.get("rights_owner_email") else 0
+    score += 1 if result.asins else 0
+    score += min(2, len(labels.markers.findall(body[:20_000])))
+    return score
+
+
+def parse_date(text: str) -> date | None:
+    """One date as a seller types it: 2021-04-02, 2021/4/2, 2021年4月2日, 02.04.2021, April 2, 2021."""
+    found = _find_dates(unicodedata.normalize("NFKC", text.strip())[:200])
+    return date.fromisoformat(found[0][1]) if found else None
