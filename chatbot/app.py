@@ -48,14 +48,14 @@ class SellerGuard:
         """Forced language, else the message's own, else a platform hint or the saved one."""
         if msg.lang is not None and msg.lang_forced:
             return msg.lang
-        detected = detect_lang(_language_bearing_text(msg))
         with self.db.session() as session:
             member = self._member(session, msg.platform, msg.user)
+            saved = normalize_lang(member.lang)
+            detected = detect_lang(_language_bearing_text(msg), prefer=saved)
             if detected is not None:
                 if member.lang != detected:
                     member.lang = detected
                 return detected
-            saved = normalize_lang(member.lang)
         return (
             saved
             or normalize_lang(hint)

@@ -21,6 +21,7 @@ _S2T = OpenCC("s2twp")
 _T2S = OpenCC("tw2sp")
 _DETECT_WINDOW = 2000  # characters; enough to tell, cheap on a 50 KB paste
 # URLs, e-mail addresses, domains, ASINs and --options say nothing about the writer's language.
+_ENGLISH_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 _NOT_LANGUAGE = re.compile(r"\S+://\S+|\S+@\S+|\S*\.\S+|\bB0[0-9A-Z]{8}\b|--?\w[\w-]*|/\w+")
 
 
@@ -39,17 +40,23 @@ def _script_of(char: str) -> int:
     return 0
 
 
-def detect_lang(text: str) -> Lang | None:
-    """The language a message is written in, or None when it does not tell (a bare URL)."""
+def detect_lang(text: str, prefer: Lang | None = None) -> Lang | None:
+    """The language a message is written in, or None when it does not tell (a bare URL, "/case 3").
+
+    Chinese made only of characters both scripts share ("好", "2021年4月2日") does not tell
+    Simplified from Traditional: then `prefer` (the user's usual script) decides.
+    """
     sample = _NOT_LANGUAGE.sub(" ", text[:_DETECT_WINDOW])
     if sum(1 for c in sample if "\u3040" <= c <= "\u30ff") >= 3:
         return None  # Japanese kana: neither of our languages, answer in the default
     han = [c for c in sample if is_cjk(c)]
     if han:
         score = sum(_script_of(c) for c in han)
+        if score == 0 and prefer in ("zh-Hans", "zh-Hant"):
+            return prefer
         return "zh-Hant" if score > 0 else "zh-Hans"
-    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
-    return "en" if letters >= 2 else None
+    words = _ENGLISH_WORD.findall(sample)
+    return "en" if len(words) >= 2 else None  # one stray word ("done", "ok") does not tell
 
 
 def to_simplified(text: str) -> str:

@@ -215,3 +215,13 @@ def test_feed_works_from_a_context_of_its_own(database_url, db, settings):
     ctx = Context(settings=settings, db=db)
     app = Starlette(routes=routes(ctx))
     assert TestClient(app).get("/blocklist.csv").text.startswith("unit,unicode_unit,reasons")
+
+
+def test_json_lines_are_exactly_what_json_dumps_writes():
+    from chatbot.blocklist.export import _json_line, as_dict
+
+    for row in [("xn--sxqx58l.com", "假貨.com", "copycat-store,fake-complaint", "2026-07-01T00:00:00Z",
+                 "2026-07-03T12:00:00Z", None),
+                ("copy.com", "copy.com", "", None, "2026-07-03T12:00:00Z", True),
+                ("b.myshopify.com", "b.myshopify.com", "other", "2026-07-01T00:00:00Z", None, False)]:
+        assert _json_line(row) == json.dumps(as_dict(row), ensure_ascii=False, sort_keys=True)

@@ -101,3 +101,16 @@ def test_unopenable_sqlite_path_is_one_clear_line(run_cli):
                      env={"DATABASE_URL": "sqlite:////nonexistent/dir/x.db"})
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_console_multi_line_block_is_one_message(run_cli):
+    script = '"""\nline one\nline two\n"""\n/help\n"""\nunterminated paste\n'
+    result = run_cli("chat", "--json", input=script)
+    intents = [json.loads(line)["intent"] for line in result.stdout.splitlines()]
+    assert intents == ["fallback", "help", "fallback"]
+
+
+def test_language_neutral_words_keep_the_users_script(chat):
+    assert chat.one("收到侵權警告", direct=True).lang == "zh-Hant"
+    assert chat.one("/lang").lang == "zh-Hant"  # "/lang" alone shows no language: keep 繁體
+    assert chat.one("好").lang == "zh-Hant"  # shared characters: still Traditional

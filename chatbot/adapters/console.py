@@ -3,6 +3,7 @@
 Interactive in a terminal (line editing and history through readline, coloured replies);
 when stdin is not a terminal it reads one message per line, so `printf '/help\n' | sellerguard
 chat` works, and `--json` prints one JSON object per reply for scripts and tests.
+A line holding only three double quotes starts a multi-line message (a pasted notice); another ends it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from chatbot.i18n import t
 from chatbot.render import Style, render_text
 
 PROMPT = "you> "
+MORE = "...> "
+FENCE = '"""'
 
 
 class ConsoleChat:
@@ -53,12 +56,16 @@ class ConsoleChat:
         self.emit(Reply("error", lang, t("core.invalid_utf8", lang), ok=False))
 
     def run_piped(self, stream: TextIO) -> None:
+        block: list[str] | None = None
         for raw in _lines(stream):
             if raw is None:
                 self.bad_line()
                 continue
-            if raw.strip():
-                self.say(raw)
+            block, message = _fold(block, raw)
+            if message is not None and message.strip():
+                self.say(message)
+        if block:  # an unterminated block is still a message, not lost
+            self.say("\n".join(block))
 
     def run_interactive(self) -> None:
         with contextlib.suppress(ImportError):
@@ -66,9 +73,10 @@ class ConsoleChat:
         banner = self.app.handle(self.incoming("/help"))
         for reply in banner:
             self.emit(reply)
+        block: list[str] | None = None
         while True:
             try:
-                line = input(self.style.bold(PROMPT))
+                line = input(self.style.bold(PROMPT if block is None else MORE))
             except EOFError:
                 self.out.write("\n")
                 return
@@ -78,10 +86,23 @@ class ConsoleChat:
             except UnicodeDecodeError:
                 self.bad_line()
                 continue
-            if line.strip() in {"/quit", "/exit", "退出"}:
+            if block is None and line.strip() in {"/quit", "/exit", "退出"}:
                 return
-            if line.strip():
-                self.say(line)
+            block, message = _fold(block, line)
+            if message is not None and message.strip():
+                self.say(message)
+
+
+def _fold(block: list[str] | None, line: str) -> tuple[list[str] | None, str | None]:
+    """Feed one line; returns the open block (or None) and a finished message (or None)."""
+    if line.strip() == FENCE:
+        if block is None:
+            return [], None
+        return None, "\n".join(block)
+    if block is not None:
+        block.append(line)
+        return block, None
+    return None, line
 
 
 def _lines(stream: TextIO) -> Iterator[str | None]:
