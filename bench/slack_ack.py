@@ -127,7 +127,7 @@ async def _fire(port: int, shop_port: int, count: int, concurrency: int, offset:
 def _measure(variant: str, count: int, concurrency: int) -> tuple[list[float], dict[str, int], float]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=_serve, args=(variant, child), daemon=True)
+    process = context.Process(target=_serve, args=(variant, child))
     process.start()
     info = parent.recv()
     asyncio.run(_fire(info["port"], info["shop"], WARMUP, min(concurrency, WARMUP), 10_000_000))

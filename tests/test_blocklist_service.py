@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chatbot.blocklist.errors import BlocklistError
-from chatbot.blocklist.models import AuditRow, Entry, Report
+from chatbot.blocklist.models import AuditRow, Entry, Report, Signal
 from chatbot.blocklist.service import Actor, BlocklistService, ReportInput
 
 ALICE, BOB, CAROL = Actor("console:alice"), Actor("slack:UBOB"), Actor("wecom:carol")
@@ -269,16 +269,16 @@ def test_liveness_online_offline_and_taken_down(svc):
     assert live["last_checked"] == "2026-11-03T08:00:00Z"
 
 
-def test_record_signals_ignores_junk_and_refuses_non_sites(svc):
-    svc.record_signals("copy-shop.com",
-                       {"ip": ["", None, "198.51.100.1"], "whatever": "x", "store_id": "9" * 400})
+def test_record_signals_ignores_junk_and_non_sites(svc):
+    assert svc.record_signals("copy-shop.com",
+                              {"ip": ["", None, "198.51.100.1"], "whatever": "x", "store_id": "9" * 400})
     with svc.db.engine.connect() as conn:
-        from chatbot.blocklist.models import Signal
-
         rows = conn.execute(select(Signal.kind, Signal.value)).all()
     assert rows == [("ip", "198.51.100.1")]
-    refused(lambda: svc.record_signals("http://127.0.0.1/", {"ip": "127.0.0.1"}),
-            "site_ip_address", "invalid")
+    assert svc.record_signals("http://127.0.0.1/", {"ip": "127.0.0.1", "online": True}) is False
+    assert svc.record_signals("myshopify.com", {"ip": "23.227.38.65"}) is False
+    with svc.db.engine.connect() as conn:
+        assert conn.execute(select(func.count(Signal.id))).scalar() == 1
 
 
 def test_search_by_domain_part_and_complainant_email(svc):

@@ -296,3 +296,19 @@ def test_store_on_a_shared_platform_domain(web: Web, settings: Settings, db: Dat
     assert result["page_first_seen"]["date"] == "2023-04-12"
     assert any("matchType=domain" in e["url"] and "glowpeak-2.myshopify.com" in e["url"]
                for e in result["evidence"])
+
+
+def test_lookups_side_by_side_in_threads(web: Web, settings: Settings, db: Database) -> None:
+    # Chat adapters answer several members at once, each lookup on its own thread and event loop.
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = engine_for(web, settings, db)
+    urls = [web.shop("glowpeak-shop.com", "/products/aurora-lamp"),
+            web.shop("bloom-garden.net", "/product/rose-planter/"),
+            web.shop("gadget-corner.org", "/smart-desk-fan"),
+            web.shop("glowpeak-shop.com", "/products/gone")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda u: engine.check(LookupRequest(u, refresh=True)), urls))
+    assert [r["platform"] for r in results][:3] == ["shopify", "woocommerce", "unknown"]
+    assert results[0]["page_first_seen"]["date"] == "2023-04-12"
+    assert len({r["id"] for r in results}) == 4

@@ -292,6 +292,9 @@ HOSTILE_NAMES = {"private.test": ["10.0.0.5"], "mixed.test": [PUBLIC_IP, "127.0.
 
 @pytest.mark.parametrize("target", [
     "http://127.0.0.1:{port}/ok",
+    "//127.0.0.1:{port}/ok",  # scheme-relative
+    "http://127.0.0.1。:{port}/ok",
+    "http://[::ffff:7f00:1]:{port}/ok",
     "http://localhost:{port}/ok",
     "http://[::1]:{port}/ok",
     "http://2130706433:{port}/ok",

@@ -42,6 +42,8 @@ def code_of(text: str, **kwargs: object) -> str:
     ("https://8.8.8.8/", "https://8.8.8.8/"),
     ("https://[2606:4700:4700::1111]/x", "https://[2606:4700:4700::1111]/x"),
     ("https://shop.com/a%20b", "https://shop.com/a%20b"),
+    ("http://shop.com#@127.0.0.1/", "http://shop.com/"),  # the @ is in the fragment, not the authority
+    ("http://shop.com?@127.0.0.1/", "http://shop.com/?@127.0.0.1/"),
 ])
 def test_accepted_and_normalised(text: str, expected: str) -> None:
     assert parse(text) == expected
@@ -69,6 +71,8 @@ def test_accepted_and_normalised(text: str, expected: str) -> None:
     ("http://user:pass@shop.com/", "userinfo"),
     ("http://shop.com@evil.com/", "userinfo"),
     ("http://@shop.com/", "userinfo"),
+    ("http://127.0.0.1:80@evil.com/", "userinfo"),
+    ("http://%31%32%37.0.0.1/", "host"),  # percent-encoded host
     ("https://shop.com:8080/", "port"),
     ("shop.com:22", "port"),
     ("https://shop.com:0/", "port"),

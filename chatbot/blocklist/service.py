@@ -480,13 +480,17 @@ class BlocklistService:
             return entry_fields(_row(entry))
 
     # -- signals from lookups ---------------------------------------------------------------
-    def record_signals(self, unit: str | Site, signals: Mapping[str, Any]) -> None:
+    def record_signals(self, unit: str | Site, signals: Mapping[str, Any]) -> bool:
         """Keep what a lookup learnt about a site (ip, store_id, registrar, registrant,
-        abuse_contact, email, shopify_host; `online` for liveness) so entries sharing them link.
-
-        `unit` may be a unit, a host or a URL. Unknown keys are ignored; bad values are skipped.
+        abuse_contact, email, shopify_host; `online` or `liveness: {online, checked_at}`) so
+        entries sharing them link. Returns False, recording nothing, when `unit` is no listable
+        site (an IP address, a platform itself); it may be a unit, a host or a URL.
+        Unknown keys are ignored; empty or oversized values are skipped.
         """
-        site = unit if isinstance(unit, Site) else site_or_error(unit)
+        try:
+            site = unit if isinstance(unit, Site) else normalize_site(unit)
+        except InvalidSite:
+            return False
         now = self.now()
         rows = []
         for kind in SIGNAL_KINDS:
@@ -508,6 +512,7 @@ class BlocklistService:
             self._insert_ignore(session, self._signals, rows)
             if isinstance(online, bool):
                 self._record_liveness(session, site.unit, online, checked)
+        return True
 
     def _record_liveness(self, session: Session, unit: str, online: bool, checked: datetime) -> None:
         self._insert_ignore(session, self._liveness,

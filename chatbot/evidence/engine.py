@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -95,15 +95,20 @@ class EvidenceEngine:
 
     ctx: Context
     resolver: Resolver | None = None
+    _fetcher: SafeFetcher | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def settings(self) -> Any:
         return self.ctx.settings
 
     def fetcher(self) -> SafeFetcher:
-        """A fetcher for one lookup: its connections belong to that lookup's event loop, and
-        lookups in other threads (Slack runs handlers side by side) never share them."""
-        return SafeFetcher(self.settings, resolver=self.resolver)
+        """One fetcher for every lookup of this context, so its per-host and overall limits hold
+        across lookups running side by side (a burst of /checksite is no traffic cannon)."""
+        with self._lock:
+            if self._fetcher is None or self._fetcher.settings is not self.settings:
+                self._fetcher = SafeFetcher(self.settings, resolver=self.resolver)
+            return self._fetcher
 
     # -- entry points -------------------------------------------------------------------------
     def normalize(self, text: str) -> httpx.URL:
@@ -141,7 +146,7 @@ class EvidenceEngine:
         try:
             return await self._lookup(request, url, fetcher)
         finally:
-            await fetcher.aclose()
+            await fetcher.aclose()  # this event loop's connections; the limits stay shared
 
     async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher) -> dict[str, Any]:
         names = site_names(host_of(url))

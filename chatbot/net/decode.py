@@ -49,7 +49,7 @@ class CappedDecoder:
         self._parts: list[bytes] = []
         self._size = 0
         self._zlib: zlib._Decompress | None = None
-        self._first = True
+        self._head = b""
         if coding == "gzip":
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
@@ -67,7 +67,12 @@ class CappedDecoder:
 
     def _inflate(self, data: bytes) -> None:
         if self._zlib is None:  # deflate: zlib-wrapped per RFC, raw from some servers
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data  # the two header bytes tell which; wait for both
+                return
+            self._head = b""
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         while data and not self.truncated:
             room = self.limit - self._size
@@ -97,6 +102,8 @@ class CappedDecoder:
             self.truncated = True
 
     def finish(self) -> bytes:
+        if self._head:
+            raise EncodingProblem(f"corrupt {self.coding} body: {len(self._head)} byte")
         if self.coding and self._zlib is not None and not self.truncated and not self._zlib.eof:
             try:
                 self._keep(self._zlib.flush())

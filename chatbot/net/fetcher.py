@@ -9,6 +9,7 @@ the decoded size; the whole fetch, redirects included, runs under one deadline.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import inspect
 import ipaddress
@@ -17,9 +18,9 @@ import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 
 import httpcore
 import httpx
@@ -76,18 +77,25 @@ class FetchResult:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
-    @cached_property
+    @functools.cached_property
     def charset(self) -> str:
         return detect_charset(self.body, self.headers.get("content-type"))
 
-    @cached_property
+    @functools.cached_property
     def text(self) -> str:
         return self.body.decode(self.charset, errors="replace")
 
 
+# Lookups get their own few threads: a burst of names that never answer then queues here
+# (each fetch still ends at its deadline) instead of filling the loop's default executor.
+_LOOKUP_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sellerguard-dns")
+
+
 async def system_resolver(host: str) -> list[str]:
     """getaddrinfo in a worker thread (it blocks); every A and AAAA answer."""
-    infos = await asyncio.to_thread(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+    loop = asyncio.get_running_loop()
+    infos = await loop.run_in_executor(
+        _LOOKUP_THREADS, functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM))
     return [str(info[4][0]) for info in infos]
 
 
@@ -167,7 +175,7 @@ class SafeFetcher:
         resolver = self._resolver
         if inspect.iscoroutinefunction(resolver) or inspect.iscoroutinefunction(type(resolver).__call__):
             return await resolver(host)  # type: ignore[misc]
-        raw = await asyncio.to_thread(resolver, host)
+        raw = await asyncio.get_running_loop().run_in_executor(_LOOKUP_THREADS, resolver, host)
         return await raw if inspect.isawaitable(raw) else raw
 
     async def _addresses(self, url: httpx.URL) -> tuple[str, ...]:
@@ -237,6 +245,12 @@ class SafeFetcher:
                                           started, fetched_at)
         except TimeoutError:
             raise FetchError("timeout", f"no complete answer within {deadline:g} s", url=requested) from None
+        except ssl.SSLError as exc:
+            raise FetchError("tls", f"{type(exc).__name__}: {exc}", url=requested) from None
+        except OSError as exc:  # below httpx's own mapping: still a network failure
+            raise FetchError("connect", f"{type(exc).__name__}: {exc}", url=requested) from None
+        except (ValueError, UnicodeError) as exc:  # a response too odd for the HTTP parser
+            raise FetchError("protocol", f"{type(exc).__name__}: {exc}", url=requested) from None
 
     async def _follow(self, transport: PinnedTransport, requested: str, limit: int, deadline: float,
                       headers: dict[str, str], follow_redirects: bool, truncate: bool,
@@ -248,19 +262,18 @@ class SafeFetcher:
         while True:
             async with self._per_host.hold(host_of(current)):
                 response, peer = await self._send(transport, current, headers, deadline)
-                location = response.headers.get("location")
-                if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
-                    try:
+                try:
+                    location = response.headers.get("location")
+                    if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
                         body, truncated = await self._read_body(response, limit, truncate, str(current))
-                    finally:
-                        await response.aclose()
-                    return FetchResult(
-                        url=requested, final_url=str(current), status=response.status_code,
-                        headers=_header_dict(response.headers), body=body, truncated=truncated,
-                        sha256=hashlib.sha256(body).hexdigest(), fetched_at=fetched_at,
-                        elapsed=time.monotonic() - started, peer_ip=peer, redirects=tuple(redirects),
-                    )
-                await response.aclose()
+                        return FetchResult(
+                            url=requested, final_url=str(current), status=response.status_code,
+                            headers=_header_dict(response.headers), body=body, truncated=truncated,
+                            sha256=hashlib.sha256(body).hexdigest(), fetched_at=fetched_at,
+                            elapsed=time.monotonic() - started, peer_ip=peer, redirects=tuple(redirects),
+                        )
+                finally:
+                    await response.aclose()  # a redirect's body is never read
             redirects.append(str(current))
             try:
                 target = current.join(location.strip())
