@@ -8,7 +8,7 @@ which the app sets on every message, and the service checks them on every action
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from chatbot import knowledge
@@ -284,7 +284,8 @@ def action(msg: Incoming, ctx: Context) -> list[Reply]:
                            rights_owner=form.get("rights_owner", ""),
                            rights_owner_email=form.get("rights_owner_email", ""), links=links,
                            notes=form.get("notes", ""), lookup_id=form.get("lookup_id", ""))
-        return _guard(lang, lambda: views.receipt_reply(_service(ctx).report(_actor(msg), data), lang))
+        replies = _guard(lang, lambda: views.receipt_reply(_service(ctx).report(_actor(msg), data), lang))
+        return [_with_field_error(reply, data.url) for reply in replies]
     value = msg.action.value.strip()
     if name in ("approve", "reject", "delist", "reopen"):
         method = getattr(_service(ctx), name)
@@ -297,6 +298,23 @@ def action(msg: Incoming, ctx: Context) -> list[Reply]:
         return _guard(lang, lambda: views.moderation_reply(
             "merge", _service(ctx).merge(_actor(msg), source, into, form.get("reason", "")), lang))
     return [Reply("error", lang, t("core.unknown_action", lang), ok=False)]
+
+
+# Which form field a refusal is about, so a form (the Slack modal) can show it beside that field.
+_FIELD_OF = {"empty_reason": "reason", "reason_too_long": "reason", "unknown_category": "category",
+             "bad_complaint_id": "complaint_id", "bad_email": "rights_owner_email",
+             "too_many_links": "links", "notes_too_long": "notes", "bad_lookup_id": "lookup_id",
+             "protected": "url"}
+
+
+def _with_field_error(reply: Reply, url: str) -> Reply:
+    code = str(reply.data.get("error", ""))
+    field = _FIELD_OF.get(code)
+    if field is None and code.startswith("site_"):
+        field = "url" if reply.data.get("site") == url.strip()[:200] else "links"
+    if reply.ok or field is None:
+        return reply
+    return replace(reply, data={**reply.data, "errors": {field: reply.text}})
 
 
 COMMANDS = {"report": report, "blocklist": blocklist}

@@ -108,7 +108,11 @@ def test_report_form_and_merge_button(app):
     assert first.ok and first.data["reasons"] == ["scam-email"]
     second = press(app, "bl.report", user="bob", **{**form, "url": "brand-claims-help.com"})
     bad = press(app, "bl.report", user="bob", **{**form, "category": "nonsense"})
-    assert bad.data["error"] == "unknown_category"
+    assert bad.data["error"] == "unknown_category" and set(bad.data["errors"]) == {"category"}
+    bad_link = press(app, "bl.report", user="bob", **{**form, "links": "https://ok.example.com\nftp://x"})
+    assert bad_link.data["errors"].keys() == {"links"}
+    bad_url = press(app, "bl.report", user="bob", **{**form, "url": "http://10.0.0.1/"})
+    assert bad_url.data["errors"].keys() == {"url"} and "IP address" in bad_url.data["errors"]["url"]
     merged = press(app, "bl.merge", f"{second.data['id']}:{first.data['id']}")
     assert merged.ok and merged.data["reporters"] == 2
     assert press(app, "bl.merge", "garbage").data["error"] == "usage"

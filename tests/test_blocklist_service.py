@@ -124,6 +124,7 @@ def test_approving_by_domain_or_hash_id(svc):
         ({"complaint_id": "12 34; DROP"}, "bad_complaint_id"),
         ({"links": ("javascript:alert(1)",)}, "site_scheme"),
         ({"notes": "n" * 5000}, "notes_too_long"),
+        ({"url": "copy\x00.com"}, "site_not_domain"),
     ],
 )
 def test_bad_reports_are_refused_and_nothing_is_written(svc, fields, code):
@@ -309,3 +310,12 @@ def test_audit_rows_are_append_only(svc):
     with pytest.raises(PermissionError), svc.db.session() as s:
         s.delete(s.scalars(select(AuditRow)).one())
     assert svc.audit(MOD, entry)[0]["reason"] == ""
+
+
+def test_control_characters_are_dropped_before_storing(svc):
+    receipt = report(svc, url="https://copy.com/a\x00b", reason="fake\x00 complaint\x07",
+                     notes="see\x00 attached", links=("https://imgur.com/\x00x",))
+    [row] = svc.queue(MOD)[0]["reports"]
+    assert receipt["state"] == "reported"
+    assert (row["url"], row["reason"], row["notes"], row["links"]) == (
+        "https://copy.com/ab", "fake complaint", "see attached", ["https://imgur.com/x"])

@@ -17,7 +17,7 @@ from chatbot.net.addresses import (
     is_metadata_address,
     is_public_address,
 )
-from chatbot.net.fetcher import system_resolver
+from chatbot.net.resolve import system_resolver
 from chatbot.net.urls import InvalidURL, parse_user_url
 
 # Ranges no public storefront can live in (IANA special-purpose registry).

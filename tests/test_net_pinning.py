@@ -81,12 +81,13 @@ def test_connection_goes_to_the_checked_address_not_a_second_answer(
 
 
 def test_each_fetch_uses_its_own_checked_answer(twin_servers: tuple[HostileServer, HostileServer]) -> None:
-    real, impostor = twin_servers
+    real, _impostor = twin_servers
     resolver = FlippingResolver(["127.0.0.1"], ["127.0.0.2"])
-    fetcher = SafeFetcher(settings_for(real.port, allow_private_networks=True), resolver=resolver)
-    assert impostor.log == []
+    fetcher = SafeFetcher(settings_for(real.port, allow_private_networks=True), resolver=resolver,
+                          dns_cache_seconds=0)
     first, second = run(fetcher, f"http://rebind.test:{real.port}/whoami", f"http://rebind.test:{real.port}/whoami")
-    # the second fetch looked the name up again, checked that answer, and went where it said
+    # without the answer cache, the second fetch looked the name up again, checked that answer,
+    # and went where it said
     assert (first.peer_ip, first.body) == ("127.0.0.1", b"checked")
     assert (second.peer_ip, second.body) == ("127.0.0.2", b"impostor")
     assert resolver.calls == ["rebind.test", "rebind.test"]
@@ -184,3 +185,14 @@ def test_ipv6_literals_and_names_are_pinned_too() -> None:
                 f"http://six.test:{srv.port}/whoami")
         assert refused.value.code == "blocked_address"
         assert len(srv.log) == 2
+
+
+def test_cached_answers_keep_the_connection_where_the_check_was(
+        twin_servers: tuple[HostileServer, HostileServer]) -> None:
+    real, impostor = twin_servers
+    resolver = FlippingResolver(["127.0.0.1"], ["127.0.0.2"])
+    fetcher = SafeFetcher(settings_for(real.port, allow_private_networks=True), resolver=resolver)
+    results = run(fetcher, *[f"http://rebind.test:{real.port}/whoami"] * 3)
+    assert [r.body for r in results] == [b"checked"] * 3
+    assert resolver.calls == ["rebind.test"]
+    assert impostor.log == []

@@ -39,6 +39,7 @@ def code_of(text: str, **kwargs: object) -> str:
     ("https://аррӏе.com", "https://xn--80ak6aa92e.com/"),  # valid IDN, encoded, not trusted for it
     ("店铺.中国/商品", "https://xn--hxtq42j.xn--fiqs8s/%E5%95%86%E5%93%81"),
     ("https://my_shop.example.com/", "https://my_shop.example.com/"),
+    ("http://ＳＨＯＰ.com/", "http://shop.com/"),
     ("https://8.8.8.8/", "https://8.8.8.8/"),
     ("https://[2606:4700:4700::1111]/x", "https://[2606:4700:4700::1111]/x"),
     ("https://shop.com/a%20b", "https://shop.com/a%20b"),
@@ -112,6 +113,14 @@ def test_accepted_and_normalised(text: str, expected: str) -> None:
     ("http://[fd00:ec2::254]/", "ip_literal_private"),
     ("http://[fe80::1%25eth0]/", "ip_literal_private"),
     ("http://10.0.0.1。/", "ip_literal_private"),
+    # Unicode that IDNA folds into something else is judged as what it becomes
+    ("http://127。0。0。1/", "ip_literal_private"),
+    ("http://１２７.０.０.１/", "ip_literal_private"),  # fullwidth digits
+    ("http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/", "host_private"),  # circled letters
+    ("http://locaⅬhost/", "host_private"),  # Roman numeral fifty
+    ("http://evil.com／@127.0.0.1/", "userinfo"),  # fullwidth solidus
+    ("http://example.com＠127.0.0.1", "host"),  # fullwidth commercial at
+    ("http://shop.com:٥٦/", "port"),  # Arabic-Indic digits
 ])
 def test_refused_with_a_code_that_says_why(text: str, code: str) -> None:
     assert code_of(text) == code

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chatbot.blocklist.normalize import Site, _icann, shared_platforms
+from chatbot.blocklist.normalize import Site, shared_platforms
 from chatbot.knowledge import load_lines
 
 
@@ -34,8 +34,7 @@ def protected_match(site: Site) -> str | None:
         return site.host if site.host in exact else None
     if site.registrable in exact:
         return site.registrable
-    suffix = _icann().publicsuffix(site.registrable) or ""
-    label = site.registrable[: -len(suffix) - 1] if suffix else site.registrable
+    label = site.registrable.split(".", 1)[0]  # the registrable domain is one label above its suffix
     if label in any_suffix:
         return f"{label}.*"
     return None

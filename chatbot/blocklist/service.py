@@ -99,7 +99,7 @@ def validate_report(data: ReportInput) -> ReportInput:
     email = clean_text(data.rights_owner_email).lower()
     if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
         raise invalid("bad_email", value=email[:80])
-    links = tuple(link.strip() for link in data.links if link and link.strip())
+    links = tuple(clean_text(link) for link in data.links if clean_text(link))
     if len(links) > 20 or any(len(link) > 2048 for link in links):
         raise invalid("too_many_links", limit=20)
     for link in links:
@@ -107,7 +107,7 @@ def validate_report(data: ReportInput) -> ReportInput:
     lookup_id = clean_text(data.lookup_id)
     if len(lookup_id) > 64:
         raise invalid("bad_lookup_id", value=lookup_id[:80])
-    return ReportInput(url=data.url.strip(), reason=reason, category=category,
+    return ReportInput(url=clean_text(data.url), reason=reason, category=category,
                        complaint_id=complaint_id, rights_owner=clean_text(data.rights_owner)[:200],
                        rights_owner_email=email, links=links, notes=notes, lookup_id=lookup_id)
 

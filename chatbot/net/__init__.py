@@ -1,7 +1,7 @@
 """Outbound HTTP for the whole bot: URL checks, address policy, and the one safe fetcher.
 
-Every request to a URL a user typed (or that a page or API pointed at) goes through
-`SafeFetcher.fetch`; nothing else in the code base opens outbound connections.
+Every request to a URL a user typed (or that a page or an API answer pointed at) goes through
+`SafeFetcher.fetch`.
 """
 
 from chatbot.net.addresses import BLOCKED_HOSTNAMES, is_allowed_address, is_public_address

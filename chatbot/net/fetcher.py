@@ -11,14 +11,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import inspect
 import ipaddress
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,6 +27,7 @@ from chatbot.net.addresses import IPAddress, embedded_ipv4, is_allowed_address
 from chatbot.net.decode import ACCEPT_ENCODING, CappedDecoder, EncodingProblem, content_coding, detect_charset
 from chatbot.net.limits import PerKeyLimit, SharedLimit
 from chatbot.net.pinning import PinnedTransport, pinned
+from chatbot.net.resolve import AnswerCache, Resolver, ask, system_resolver
 from chatbot.net.urls import InvalidURL, host_of, parse_user_url, port_of
 
 USER_AGENT = f"SellerGuard/{__version__} (storefront evidence checker)"
@@ -41,8 +38,6 @@ _RESERVED_HEADERS = frozenset({"host", "accept-encoding", "connection", "content
 # Headers that must not follow a redirect to another origin.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie"})
 
-ResolverResult = Iterable[str | IPAddress]
-Resolver = Callable[[str], ResolverResult | Awaitable[ResolverResult]]
 
 
 class FetchError(Exception):
@@ -86,19 +81,6 @@ class FetchResult:
         return self.body.decode(self.charset, errors="replace")
 
 
-# Lookups get their own few threads: a burst of names that never answer then queues here
-# (each fetch still ends at its deadline) instead of filling the loop's default executor.
-_LOOKUP_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sellerguard-dns")
-
-
-async def system_resolver(host: str) -> list[str]:
-    """getaddrinfo in a worker thread (it blocks); every A and AAAA answer."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.run_in_executor(
-        _LOOKUP_THREADS, functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM))
-    return [str(info[4][0]) for info in infos]
-
-
 class SafeFetcher:
     """Fetch public http(s) URLs safely. One per process or context; usable from successive
     event loops (a fresh connection pool is made when the loop changes)."""
@@ -112,9 +94,11 @@ class SafeFetcher:
         max_concurrency: int = 16,
         user_agent: str = USER_AGENT,
         ssl_context: ssl.SSLContext | None = None,
+        dns_cache_seconds: float = 30.0,
     ) -> None:
         self.settings = settings
         self._resolver: Resolver = resolver or system_resolver
+        self._answers = AnswerCache(dns_cache_seconds)
         self._network_backend = network_backend
         self._max_concurrency = max_concurrency
         self._default_headers = {
@@ -170,13 +154,12 @@ class SafeFetcher:
             code = "blocked_address" if exc.code in {"ip_literal_private", "host_private"} else "invalid_url"
             raise FetchError(code, f"{hop}: {exc.code} {exc.detail}".strip(), url=str(url)) from None
 
-    async def _resolve(self, host: str) -> ResolverResult:
-        """Ask the resolver; a blocking one runs in a worker thread so the deadline still applies."""
-        resolver = self._resolver
-        if inspect.iscoroutinefunction(resolver) or inspect.iscoroutinefunction(type(resolver).__call__):
-            return await resolver(host)  # type: ignore[misc]
-        raw = await asyncio.get_running_loop().run_in_executor(_LOOKUP_THREADS, resolver, host)
-        return await raw if inspect.isawaitable(raw) else raw
+    async def _resolve(self, host: str) -> tuple[str, ...]:
+        answers = self._answers.get(host)
+        if answers is None:
+            answers = tuple(await ask(self._resolver, host))
+            self._answers.put(host, answers)
+        return answers
 
     async def _addresses(self, url: httpx.URL) -> tuple[str, ...]:
         """Resolve once and check every answer; the addresses to connect to."""
@@ -190,7 +173,7 @@ class SafeFetcher:
         else:
             try:
                 raw = await self._resolve(host)
-                answers = [ipaddress.ip_address(str(a)) for a in raw]  # type: ignore[union-attr]
+                answers = [ipaddress.ip_address(a) for a in raw]
             except (OSError, UnicodeError, ValueError) as exc:
                 raise FetchError("unresolvable", f"{host}: {exc}", url=str(url)) from None
         if not answers:
