@@ -99,7 +99,8 @@ async def _fire(port: int, shop_port: int, count: int, concurrency: int, offset:
 
     from tests.slack_fake import command_body, sign
 
-    bodies = [command_body("/checksite", f"http://127.0.0.1:{shop_port}/products/lamp-{offset + i}",
+    command = os.environ.get("SLACK_ACK_DEBUG_COMMAND", "/checksite")
+    bodies = [command_body(command, f"http://127.0.0.1:{shop_port}/products/lamp-{offset + i}",
                            response_url="http://127.0.0.1:9/unused", trigger_id=f"trig.{offset + i}")
               for i in range(count)]
     latencies: list[float] = []
@@ -129,6 +130,9 @@ def _measure(variant: str, count: int, concurrency: int) -> tuple[list[float], d
     parent, child = context.Pipe()
     process = context.Process(target=_serve, args=(variant, child))
     process.start()
+    if not parent.poll(120):
+        process.kill()
+        raise RuntimeError(f"the {variant} app did not start within 120 s")
     info = parent.recv()
     asyncio.run(_fire(info["port"], info["shop"], WARMUP, min(concurrency, WARMUP), 10_000_000))
     started = time.perf_counter()

@@ -5,8 +5,10 @@ on the same database; replies come back pickled (report files stay on disk, shar
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,9 +22,14 @@ log = logging.getLogger(__name__)
 _guard: SellerGuard | None = None  # one per worker process
 
 
+NICENESS = 10  # lookups are batch work: the scheduler should prefer the process that acks
+
+
 def _start(settings: Settings) -> None:
     global _guard
     logging.basicConfig(level=logging.WARNING)
+    with contextlib.suppress(OSError, AttributeError):  # not on every platform
+        os.nice(NICENESS)
     _guard = SellerGuard(settings)
 
 
@@ -31,7 +38,7 @@ def _handle(msg: Incoming, hint: str | None) -> list[Reply]:
     return _guard.handle(msg, lang_hint=hint)
 
 
-def _ready() -> bool:
+def _ready(_: object = None) -> bool:
     return _guard is not None
 
 
