@@ -47,3 +47,18 @@ def test_db_upgrade_command(run_cli, fresh_database_url):
     assert "up to date" in result.stdout
     status = run_cli("db", "status", env={"DATABASE_URL": fresh_database_url})
     assert status.stdout.strip() == "up to date"
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
+    from chatbot.db.models import Member
+
+    db = Database(f"sqlite:///{tmp_path / 'rw.db'}")
+    upgrade(db)
+    with db.session() as writer:  # holds the write lock until the block ends
+        writer.add(Member(platform="console", external_id="w"))
+        writer.flush()
+        with db.read() as reader:  # would time out on BEGIN IMMEDIATE
+            assert reader.query(Member).count() == 0
+    with db.read() as reader:
+        assert reader.query(Member).count() == 1
+    db.dispose()
