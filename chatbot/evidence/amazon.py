@@ -11,6 +11,7 @@ from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import plausible
 from chatbot.evidence.model import DateClaim, SourceResult
 from chatbot.evidence.page import parse_html
+from chatbot.months import MONTHS
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "amazon"
@@ -27,25 +28,6 @@ LABELS = (
     "での取り扱い開始日",  # JP "Amazon.co.jp での取り扱い開始日"
     "上架时间",  # CN "Amazon.cn上架时间"
 )
-MONTHS = {
-    # en
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    # de
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
-    "oktober": 10, "dezember": 12,
-    # fr (accents removed before lookup)
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    # es
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
-    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
-    # it
-    "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
-    "settembre": 9, "ottobre": 10, "dicembre": 12,
-}
 _MARKS = "\u200e\u200f\u200b\ufeff"
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _NUMERIC_YMD = re.compile(r"\b((?:19|20)\d{2})[/.\-](\d{1,2})[/.\-](\d{1,2})\b")
@@ -71,8 +53,7 @@ def parse_date(text: str) -> date | None:
         folded = _fold(text)
         words = re.findall(r"[a-z]+|\d+", folded)
         # German "märz" folds to "marz"
-        month = next((MONTHS.get(w) or MONTHS.get(w.replace("marz", "märz")) for w in words
-                      if w.isalpha() and (w in MONTHS or w == "marz")), None)
+        month = next((MONTHS[w] for w in words if w.isalpha() and w in MONTHS), None)
         numbers = [int(w) for w in words if w.isdigit()]
         year = next((n for n in numbers if 1990 <= n <= 2100), None)
         day = next((n for n in numbers if 1 <= n <= 31), None)

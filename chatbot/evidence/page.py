@@ -20,6 +20,7 @@ from lxml import etree
 
 from chatbot.evidence.dates import from_unix, parse_http_date, parse_iso, plausible
 from chatbot.evidence.model import DateClaim
+from chatbot.months import MONTHS
 
 SOURCE = "page"
 MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we read the head only
@@ -60,10 +61,6 @@ _SHOPIFY_IMAGE = re.compile(
     r"(?:\?|\?[^\s\"'<>]*?&(?:amp;)?)v=(\d{9,10})\b", re.IGNORECASE)
 _WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]+", re.IGNORECASE)
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
 _TEXT_DATES = [
     re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"),
     re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日"),
@@ -269,10 +266,10 @@ def text_dates(text: str, url: str = "") -> list[DateClaim]:
                 if number in (0, 1):
                     value = date(int(groups[0]), int(groups[1]), int(groups[2]))
                 elif number == 2:
-                    value = date(int(groups[2]), _MONTHS[groups[0][:4].lower().rstrip(".")[:3]],
+                    value = date(int(groups[2]), MONTHS[groups[0][:4].lower().rstrip(".")[:3]],
                                  int(groups[1]))
                 else:
-                    value = date(int(groups[2]), _MONTHS[groups[1][:3].lower()], int(groups[0]))
+                    value = date(int(groups[2]), MONTHS[groups[1][:3].lower()], int(groups[0]))
             except (ValueError, KeyError):
                 continue
             claims.append(DateClaim("text", value, SOURCE, "page", W_TEXT,

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from chatbot import knowledge
+from chatbot.months import MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,6 @@ PATENT_NO = re.compile(
 )
 COPYRIGHT_REG = re.compile(r"\b((?:VA|VAu|TX|TXu|PA|SR)\s?\d[\d\-]{5,12})\b")
 
-MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
-    "oktober": 10, "dezember": 12,
-}
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_PATTERNS = (
     (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), ("y", "m", "d")),
