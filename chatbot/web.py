@@ -1,14 +1,16 @@
 """The web process (`sellerguard serve`): Slack's HTTP mode at /slack/events, /healthz, and the
 blocklist feed.
 
-Bolt's own Starlette adapter calls the synchronous `App.dispatch` on the event loop, so one slow
-request would stall every other; here dispatch runs in the thread pool. Requests Bolt would answer
+Bolt's own Starlette adapter calls the synchronous `App.dispatch` on the event loop whatever the
+listener does; here only instant acks are dispatched there and anything that may block runs in
+the thread pool. Requests Bolt would answer
 with 500 (a timestamp that is not a number, a body that is not UTF-8 or not JSON) are refused with
 401 before they reach it.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import Callable
@@ -36,7 +38,21 @@ def _refuse(reason: str) -> Response:
     return Response("invalid request", status_code=401, media_type="text/plain")
 
 
+def _may_block(request: BoltRequest) -> bool:
+    """A modal submission is answered from inside its listener (field errors must be in the
+    ack), which reads and writes the database: that one runs on a thread."""
+    body = request.body if isinstance(request.body, dict) else {}
+    return body.get("type") == "view_submission"
+
+
 def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
+    """POST /slack/events. With `process_before_response`, Bolt runs the ack listener in the
+    calling thread and hands slow work to its lazy-listener executor; SellerGuard's ack listeners
+    only call ack(), so dispatching on the event loop costs well under a millisecond and saves
+    two thread hand-offs per request, which under load is what an ack waits longest for.
+    Otherwise Bolt waits for the ack by polling, so dispatch must run on a thread."""
+    inline = bolt.process_before_response
+
     async def events(request: Request) -> Response:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         if not timestamp.isascii() or not timestamp.isdigit():
@@ -58,7 +74,10 @@ def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
                                        headers={k: [v] for k, v in request.headers.items()})
         except ValueError:
             return _refuse("body is not a Slack payload")
-        bolt_response: BoltResponse = await run_in_threadpool(bolt.dispatch, bolt_request)
+        if inline and not _may_block(bolt_request):
+            bolt_response: BoltResponse = bolt.dispatch(bolt_request)
+        else:
+            bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
         return Response(status_code=bolt_response.status, content=bolt_response.body,
                         headers=bolt_response.first_headers_without_set_cookie())
 
@@ -85,6 +104,13 @@ def blocklist_routes(ctx: Context) -> list[BaseRoute]:
             raise
         return []
     return list(module.routes(ctx))
+
+
+def settle() -> None:
+    """Call once the app is built: what exists at start-up lives for the whole process, so
+    freezing it keeps the collector's full passes (pauses in the middle of an ack) short."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(ctx: Context, bolt: App | None) -> Starlette:

@@ -333,7 +333,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def start_slack(settings: Any, db: Any, fake_slack: FakeSlack) -> Iterator[Callable[..., SlackRig]]:
-    """`start_slack(**setting_changes)`: the real app in HTTP mode on a local port, talking to
+    """`start_slack(processes=0, **setting_changes)`: the real app in HTTP mode on a local port, talking to
     `fake_slack`; stopped (and its background work drained) after the test."""
     from dataclasses import replace
 
@@ -343,11 +343,11 @@ def start_slack(settings: Any, db: Any, fake_slack: FakeSlack) -> Iterator[Calla
 
     running: list[tuple[LocalServer, Any, SlackRig]] = []
 
-    def start(**changes: Any) -> SlackRig:
+    def start(processes: int = 0, **changes: Any) -> SlackRig:
         config = replace(settings, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                          slack_api_url=fake_slack.api_url, **changes)
         guard = SellerGuard(config, db=db)
-        adapter = SlackAdapter(guard, workers=4)
+        adapter = SlackAdapter(guard, workers=4, processes=processes)
         server = LocalServer(create_app(guard.ctx, adapter.bolt)).__enter__()
         rig = SlackRig(fake_slack, server.url, adapter=adapter)
         running.append((server, adapter, rig))

@@ -113,3 +113,15 @@ def test_approving_from_app_home_redraws_it(slack: SlackRig) -> None:
     text = json.dumps(redrawn)
     assert "Result of your last action" in text
     assert not _buttons(redrawn["blocks"], "bl.approve")  # the queue is empty now
+
+
+def test_group_moderator_typing_a_command_in_a_dm(start_slack: Any) -> None:
+    rig = start_slack(slack_moderator_group="S0MODS")
+    rig.fake.usergroups["S0MODS"] = ["UGRACE"]
+    rig.command("/report", "https://copycat-lamps.shop copycat-store cloned my store", user="UALICE")
+    rig.fake.wait_for("webhook")
+    rig.event({"type": "message", "channel_type": "im", "user": "UGRACE", "channel": "DGRACE",
+               "text": "黑名单 queue", "ts": "1700030000.000100"})
+    posted = rig.fake.wait_for("chat.postMessage")[0]
+    assert posted.params["channel"] == "DGRACE"
+    assert _buttons(posted.params["blocks"], "bl.approve")  # the queue, not a refusal

@@ -178,6 +178,8 @@ class SlackAdapter:
             workspace=body.get("team_id", ""), channel=event.get("channel", ""),
             thread=event.get("thread_ts", ""), direct=is_dm, message_id=body.get("event_id", ""),
         )
+        if router.parse_command(msg) is not None:  # a typed command (黑名单 queue) may need rights
+            msg = msg.with_(is_moderator=self.is_moderator(client, user))
         thread = event.get("thread_ts") or ("" if is_dm else event.get("ts", ""))
         target = Target(channel=msg.channel, user=user, thread_ts=thread, is_dm=is_dm)
         self.answer(client, msg, target)

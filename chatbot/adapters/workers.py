@@ -51,7 +51,8 @@ class WorkerPool:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # spawn, not fork: the web process has threads and open database connections
-        return ProcessPoolExecutor(max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+        return ProcessPoolExecutor(max_workers=self.processes,
+                                   mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start, initargs=(self.settings,))
 
     def warm(self) -> None:
@@ -70,5 +71,10 @@ class WorkerPool:
                 self._pool = self._new_pool()
             return fallback.handle(msg, lang_hint=hint)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the workers; without `wait`, lookups still running are abandoned (killed)."""
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        if not wait:
+            for process in processes:
+                process.kill()

@@ -22,7 +22,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default: $PORT or 8000)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     parser.add_argument("--workers", type=int, default=16,
-                        help="threads for slow Slack work such as /checksite (default: 16)")
+                        help="threads that answer Slack after the ack (default: 16)")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="worker processes for /checksite lookups, so report rendering never "
+                             "competes with acks for the interpreter (default: 0, run in threads)")
     parser.set_defaults(run=run)
 
 
@@ -48,19 +51,23 @@ def run(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from chatbot.adapters.slack import SlackAdapter
-    from chatbot.web import create_app
+    from chatbot.web import create_app, settle
 
     config = settings()
     check(config)
     if args.workers < 1 or args.workers > 512:
         fail("--workers must be between 1 and 512.")
+    if args.processes < 0 or args.processes > 64:
+        fail("--processes must be between 0 and 64.")
     port = args.port or config.port
     guard = open_app(config)
     chosen = mode(config)
     adapter = None
     if chosen != "none":
         try:
-            adapter = SlackAdapter(guard, workers=args.workers)
+            adapter = SlackAdapter(guard, workers=args.workers, processes=args.processes)
+            if adapter.workers is not None:
+                adapter.workers.warm()
         except SlackApiError as exc:
             fail(f"Slack refused the bot token ({exc.response.get('error')}); check SLACK_BOT_TOKEN.")
         except Exception as exc:  # Bolt raises BoltError for unusable settings
@@ -76,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sellerguard: no Slack credentials set; serving /healthz and the feed on port {port}",
               file=sys.stderr)
     app = create_app(guard.ctx, adapter.bolt if chosen == "http" and adapter is not None else None)
+    settle()
     uvicorn.run(app, host=args.host, port=port, log_level="warning", access_log=False)
     if adapter is not None:
         adapter.close()
