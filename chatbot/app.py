@@ -6,16 +6,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from chatbot import router
+from chatbot import identity, router
 from chatbot.config import Settings
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.db import Database, utcnow
 from chatbot.db.migrate import upgrade
-from chatbot.db.models import Member, ProcessedDelivery
+from chatbot.db.models import ProcessedDelivery
 from chatbot.i18n import detect_lang, normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -36,20 +35,12 @@ class SellerGuard:
     def is_moderator(self, platform: str, user: str) -> bool:
         return self.settings.is_moderator(platform, user)
 
-    def _member(self, session: object, platform: str, user: str) -> Member:
-        stmt = select(Member).where(Member.platform == platform, Member.external_id == user)
-        member = session.scalars(stmt).first()  # type: ignore[attr-defined]
-        if member is None:
-            member = Member(platform=platform, external_id=user)
-            session.add(member)  # type: ignore[attr-defined]
-        return member
-
     def resolve_lang(self, msg: Incoming, hint: str | None = None) -> Lang:
         """Forced language, else the message's own, else a platform hint or the saved one."""
         if msg.lang is not None and msg.lang_forced:
             return msg.lang
         with self.db.session() as session:
-            member = self._member(session, msg.platform, msg.user)
+            member = identity.member(session, msg.platform, msg.user)
             saved = normalize_lang(member.lang)
             detected = detect_lang(_language_bearing_text(msg), prefer=saved)
             if detected is not None:
@@ -66,7 +57,7 @@ class SellerGuard:
 
     def set_lang(self, platform: str, user: str, lang: Lang) -> None:
         with self.db.session() as session:
-            self._member(session, platform, user).lang = lang
+            identity.member(session, platform, user).lang = lang
 
     # -- deliveries ---------------------------------------------------------------------------
     def first_delivery(self, key: str) -> bool:

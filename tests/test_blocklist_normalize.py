@@ -123,3 +123,37 @@ def test_normalising_is_stable(labels, suffix, scheme, path):
     again = normalize_site(site.unit)
     assert again.unit == site.unit  # a unit normalises to itself
     assert site.host.endswith(site.unit)
+
+
+# The shortcut for already-normal hosts must agree with the full parse, which a URL always takes.
+_any_label = st.from_regex(r"(xn--)?[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+_psl_edges = ["com", "co.uk", "uk", "ck", "www.ck", "bd", "kawasaki.jp", "city.kawasaki.jp", "jp",
+              "myshopify.com", "github.io", "herokuapp.com", "s3.amazonaws.com", "blogspot.com",
+              "appspot.com", "zzzz", "1", "0x7f", "com.cn", "shop", "wixsite.com"]
+
+
+@given(labels=st.lists(_any_label, min_size=0, max_size=3), suffix=st.sampled_from(_psl_edges))
+def test_plain_hosts_normalise_exactly_as_their_urls(labels, suffix):
+    host = ".".join([*labels, suffix])
+
+    def outcome(text: str) -> object:
+        try:
+            return normalize_site(text)
+        except InvalidSite as exc:
+            return exc.code
+
+    assert outcome(host) == outcome(f"http://{host}/")
+
+
+def test_suffix_shortcut_agrees_with_the_public_suffix_list_for_every_rule():
+    from publicsuffixlist import PublicSuffixList
+
+    from chatbot.blocklist.normalize import _psl, public_suffixes
+
+    full = PublicSuffixList(only_icann=False, accept_unknown=False)
+    icann = PublicSuffixList(only_icann=True, accept_unknown=False)
+    names = {rule.removeprefix("!").removeprefix("*.") for rule in _psl()._publicsuffix}
+    assert len(names) > 5000
+    for name in sorted(names):
+        for host in (name, f"x.{name}", f"shop.x.{name}", f"www.{name}"):
+            assert public_suffixes(host) == (full.publicsuffix(host), icann.publicsuffix(host)), host

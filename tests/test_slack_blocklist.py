@@ -125,3 +125,106 @@ def test_group_moderator_typing_a_command_in_a_dm(start_slack: Any) -> None:
     posted = rig.fake.wait_for("chat.postMessage")[0]
     assert posted.params["channel"] == "DGRACE"
     assert _buttons(posted.params["blocks"], "bl.approve")  # the queue, not a refusal
+
+
+def test_report_modal_places_a_protected_site_refusal_on_the_address(slack: SlackRig) -> None:
+    """The handler's own `data["errors"]` mapping decides the field (a refusal, not a format error)."""
+    answer = slack.interaction(_submission({**REPORT, "url": "https://www.amazon.com/dp/B0TEST"})).json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["url"] and "amazon" in answer["errors"]["url"].lower()
+
+
+def _reason_submission(view: dict[str, Any], reason: str, *, user: str = "UMOD") -> dict[str, Any]:
+    state = {"reason": {"value": {"type": "plain_text_input", "value": reason}}}
+    return {"type": "view_submission", "user": {"id": user},
+            "view": {"id": "VREASON", "type": "modal", "callback_id": view["callback_id"], "hash": "h2",
+                     "private_metadata": view["private_metadata"], "state": {"values": state}}}
+
+
+def _queued_reject_button(slack: SlackRig, site: str) -> dict[str, Any]:
+    slack.command("/report", f"https://{site} fake-complaint used my photos", user="UALICE")
+    slack.fake.wait_for("webhook")
+    slack.fake.clear()
+    slack.command("/blocklist", "queue", user="UMOD")
+    queue = slack.fake.wait_for("webhook")[0]
+    slack.fake.clear()
+    return _buttons(queue.params["blocks"], "bl.reject")[0]
+
+
+def test_reject_asks_for_a_reason_then_replaces_the_queue_entry(slack: SlackRig) -> None:
+    fake = slack.fake
+    reject = _queued_reject_button(slack, "copycat-lamps.shop")
+    pressed = button_payload(reject["action_id"], reject["value"], user="UMOD", ephemeral=True,
+                             response_url=fake.webhook_url("mod-queue"))
+    slack.interaction({**pressed, "trigger_id": "trig.reject-1"})
+    opened = fake.wait_for("views.open")[0]
+    assert opened.params["trigger_id"] == "trig.reject-1"
+    modal = opened.params["view"]
+    assert modal["callback_id"] == "reject_reason" and modal["title"]["text"] == "Reject report"
+    assert [b["block_id"] for b in modal["blocks"] if b["type"] == "input"] == ["reason"]
+    assert fake.of("webhook") == []  # nothing happened to the entry yet
+    # an empty (or blank) reason is refused inside the modal
+    answer = slack.interaction(_reason_submission(modal, "   ")).json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == ["reason"]
+    slack.command("/blocklist", f"show {reject['value']}", user="UMOD")
+    assert _buttons(fake.wait_for("webhook")[0].params["blocks"], "bl.reject")  # still awaiting a decision
+    fake.clear()
+    # a reason rejects it: the modal closes and the ephemeral queue entry is replaced in place
+    answer = slack.interaction(_reason_submission(modal, "The complaint ID is genuine"))
+    assert answer.status_code == 200 and answer.text == ""
+    outcome = fake.wait_for("webhook", where=lambda c: c.path.endswith("/mod-queue"))[0]
+    assert outcome.params["replace_original"] is True
+    assert "report rejected" in outcome.params["text"] and "copycat-lamps.shop" in outcome.params["text"]
+    # the reason is in the audit log, and Home's moderation log shows it without an entry id
+    slack.event({"type": "app_home_opened", "user": "UMOD", "tab": "home", "channel": "DMOD"})
+    home = json.dumps(fake.wait_for("views.publish")[0].params["view"], ensure_ascii=False)
+    log_part = home[home.index("Recent moderation log"):]
+    assert "The complaint ID is genuine" in log_part and "reject" in log_part
+
+
+def test_reject_from_a_channel_message_updates_it(slack: SlackRig) -> None:
+    reject = _queued_reject_button(slack, "copycat-lamps.shop")
+    slack.interaction(button_payload(reject["action_id"], reject["value"], user="UMOD",
+                                     channel="C0MODS", message_ts="1700000060.000100"))
+    modal = slack.fake.wait_for("views.open")[0].params["view"]
+    slack.interaction(_reason_submission(modal, "Not enough evidence"))
+    updated = slack.fake.wait_for("chat.update")[0]
+    assert updated.params["channel"] == "C0MODS" and updated.params["ts"] == "1700000060.000100"
+    assert "report rejected" in updated.params["text"]
+    # submitting the same reason again (a second modal on the same entry) is refused in the modal
+    answer = slack.interaction(_reason_submission(modal, "Not enough evidence")).json()
+    assert answer["response_action"] == "update"
+    assert answer["view"]["title"]["text"] == "Not rejected"
+
+
+def test_reject_from_app_home_in_chinese_redraws_home(slack: SlackRig) -> None:
+    slack.fake.locales["UMOD"] = "zh-CN"
+    slack.command("/report", "https://copycat-lamps.shop scam-email extortion", user="UALICE")
+    slack.fake.wait_for("webhook")
+    slack.event({"type": "app_home_opened", "user": "UMOD", "tab": "home", "channel": "DMOD"})
+    home = slack.fake.wait_for("views.publish")[0].params["view"]
+    reject = _buttons(home["blocks"], "bl.reject")[0]
+    slack.interaction(button_payload(reject["action_id"], reject["value"], user="UMOD", in_home=True))
+    modal = slack.fake.wait_for("views.open")[0].params["view"]
+    assert modal["title"]["text"] == "驳回举报"
+    answer = slack.interaction(_reason_submission(modal, "")).json()
+    assert answer["errors"] == {"reason": "请填写此项。"}
+    slack.interaction(_reason_submission(modal, "证据不足"))
+    redrawn = slack.fake.wait_for("views.publish", 2)[1].params["view"]
+    text = json.dumps(redrawn, ensure_ascii=False)
+    assert "你上一步操作的结果" in text and "最近的审核记录" in text and "证据不足" in text
+    assert not _buttons(redrawn["blocks"], "bl.reject")  # the queue is empty now
+
+
+def test_reject_by_a_non_moderator_opens_no_modal(slack: SlackRig) -> None:
+    reject = _queued_reject_button(slack, "copycat-lamps.shop")
+    slack.interaction(button_payload(reject["action_id"], reject["value"], user="UMALLORY", ephemeral=True,
+                                     response_url=slack.fake.webhook_url("mallory")))
+    refusal = slack.fake.wait_for("webhook")[0]
+    assert "Only moderators" in refusal.params["text"] and refusal.params["replace_original"] is False
+    assert slack.fake.of("views.open") == []
+    # a forged submission of the reason modal by a non-moderator is refused as well
+    forged = {"callback_id": "reject_reason",
+              "private_metadata": json.dumps({"lang": "en", "entry": reject["value"], "home": True})}
+    answer = slack.interaction(_reason_submission(forged, "spite", user="UMALLORY")).json()
+    assert answer["response_action"] == "update" and "Only moderators" in json.dumps(answer["view"])

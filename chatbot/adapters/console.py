@@ -25,17 +25,18 @@ FENCE = '"""'
 
 
 class ConsoleChat:
-    def __init__(self, app: SellerGuard, user: str, *, lang: Lang | None = None,
-                 as_json: bool = False, out: TextIO = sys.stdout) -> None:
+    def __init__(self, app: SellerGuard, user: str, *, platform: str = "console",
+                 lang: Lang | None = None, as_json: bool = False, out: TextIO = sys.stdout) -> None:
         self.app = app
         self.user = user
+        self.platform = platform
         self.lang = lang
         self.as_json = as_json
         self.out = out
         self.style = Style(color=out.isatty() and not as_json)
 
     def incoming(self, text: str) -> Incoming:
-        return Incoming(platform="console", user=self.user, text=text, lang=self.lang,
+        return Incoming(platform=self.platform, user=self.user, text=text, lang=self.lang,
                         lang_forced=self.lang is not None, channel="console")
 
     def emit(self, reply: Reply) -> None:

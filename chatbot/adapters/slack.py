@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -147,6 +147,7 @@ class SlackAdapter:
         app.action(re.compile(r".+"))(ack=_ack, lazy=[self.on_action])
         app.shortcut(views.REPORT_CALLBACK)(ack=_ack, lazy=[self.on_report_shortcut])
         app.view(views.REPORT_CALLBACK)(self.on_report_submission)
+        app.view(views.REJECT_CALLBACK)(self.on_reject_submission)
 
     def on_command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if not self.guard.first_delivery(_delivery_key("command", body, body.get("trigger_id"))):
@@ -226,19 +227,25 @@ class SlackAdapter:
             client.views_open(trigger_id=body.get("trigger_id", ""),
                               view=views.report_modal(lang, url=value, origin=origin))
             return
-        if action_id in MODERATOR_ACTIONS and not msg.is_moderator:
-            replies = [self._refusal(msg, hint)]
-        else:
-            replies = self.guard.handle(msg, lang_hint=hint)
-        if container.get("type") == "view":  # a button in App Home: redraw it with the result
-            self.publish_home(client, user, hint, last_action=replies)
-            return
+        in_home = container.get("type") == "view"
         target = Target(channel=channel, user=user,
                         thread_ts=message.get("thread_ts") or message.get("ts", ""),
                         replace_ts=container.get("message_ts", "") or message.get("ts", ""),
                         response_url=body.get("response_url", ""),
                         ephemeral_source=bool(container.get("is_ephemeral")),
                         is_dm=channel.startswith("D"))
+        if action_id in MODERATOR_ACTIONS and not msg.is_moderator:
+            replies = [self._refusal(msg, hint)]
+        elif action_id == views.REJECT_ACTION:  # a rejection needs a reason: ask for it first
+            origin = {"home": in_home, **({} if in_home else asdict(target))}
+            client.views_open(trigger_id=body.get("trigger_id", ""),
+                              view=views.reject_modal(self.guard.resolve_lang(msg, hint), value, origin))
+            return
+        else:
+            replies = self.guard.handle(msg, lang_hint=hint)
+        if in_home:  # a button in App Home: redraw it with the result
+            self.publish_home(client, user, hint, last_action=replies)
+            return
         self.deliver(client, replies, target, respond=respond)
 
     def on_report_shortcut(self, body: dict[str, Any], client: WebClient) -> None:
@@ -251,8 +258,7 @@ class SlackAdapter:
         """Runs inside the ack: Slack shows field errors only from the ack's response."""
         user = (body.get("user") or {}).get("id", "")
         metadata = _json_object(view.get("private_metadata", ""))
-        lang: Lang = metadata.get("lang") if metadata.get("lang") in ("en", "zh-Hans", "zh-Hant") \
-            else "en"  # type: ignore[assignment]
+        lang = _lang_of(metadata)
         form = views.read_report_form(view)
         errors = views.validate_report_form(form, lang)
         if errors:
@@ -269,11 +275,58 @@ class SlackAdapter:
             is_moderator=self.is_moderator(client, user),
         )
         replies = self.guard.handle(msg)
-        errors = views.field_errors(replies, form)
+        errors = views.field_errors(replies)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack(response_action="update", view=views.result_modal(replies, lang))
+
+    def on_reject_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                             client: WebClient) -> None:
+        """The reason a moderator gave for Reject. Runs inside the ack (a problem with the reason
+        is shown beside the field); the message that held the button is updated after it."""
+        user = (body.get("user") or {}).get("id", "")
+        origin = _json_object(view.get("private_metadata", ""))
+        lang = _lang_of(origin)
+        reason = views.read_reason(view)
+        if not reason:
+            ack(response_action="errors", errors={"reason": t("slack.report.required", lang)})
+            return
+        if not self.guard.first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
+            ack()
+            return
+        msg = Incoming(
+            platform=PLATFORM, user=user, workspace=(body.get("team") or {}).get("id", ""),
+            channel=str(origin.get("channel", "")), lang=lang, lang_forced=True, direct=True,
+            message_id=str(body.get("trigger_id", "")),
+            action=Action(views.REJECT_ACTION, str(origin.get("entry", "")), {"reason": reason}),
+            is_moderator=self.is_moderator(client, user),
+        )
+        # Rights are checked again: membership may have changed while the modal was open.
+        replies = self.guard.handle(msg) if msg.is_moderator else [self._refusal(msg, None)]
+        errors = views.reason_errors(replies)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        if not all(reply.ok for reply in replies):
+            ack(response_action="update", view=views.result_modal(
+                replies, lang, callback=views.REJECT_CALLBACK, title_key="slack.reject.refused_title"))
+            return
+        ack()  # closes the modal
+        self.executor.submit(self._show_rejection, client, user, origin, replies)
+
+    def _show_rejection(self, client: WebClient, user: str, origin: Mapping[str, Any],
+                        replies: list[Reply]) -> None:
+        try:
+            if origin.get("home"):
+                self.publish_home(client, user, self.locale(client, user), last_action=replies)
+                return
+            fields = {name: origin[name] for name in Target.__dataclass_fields__ if name in origin}
+            target = Target(**{"channel": "", "user": user, **fields})
+            respond = Respond(response_url=target.response_url) if target.response_url else None
+            self.deliver(client, replies, target, respond=respond)
+        except Exception:
+            log.exception("could not show a rejection to %s", user)
 
     def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -491,6 +544,11 @@ def _delivery_key(kind: str, body: Mapping[str, Any], unique: object) -> str:
         return f"{PLATFORM}:{kind}:{unique}"
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return f"{PLATFORM}:{kind}:sha256:{digest}"
+
+
+def _lang_of(metadata: Mapping[str, Any]) -> Lang:
+    lang = metadata.get("lang")
+    return lang if lang in ("en", "zh-Hans", "zh-Hant") else "en"  # type: ignore[return-value]
 
 
 def _json_object(raw: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Slack views: the report modal (build, read, validate) and the App Home layout."""
+"""Slack views: the report modal (build, read, validate), the reject-reason modal and the App Home
+layout."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from chatbot.i18n import message, t
 
 REPORT_CALLBACK = "report_site"  # the modal's callback_id and the global shortcut's callback_id
 REPORT_ACTION = "bl.report"
+REJECT_CALLBACK = "reject_reason"  # the modal a moderator fills in after pressing Reject
+REJECT_ACTION = "bl.reject"
+REASON_CHARS = 2000  # the blocklist's own limit for a moderation reason
 CATEGORIES = ("fake-complaint", "copycat-store", "scam-email", "other")
 # (field, multiline, required, max length)
 REPORT_FIELDS: tuple[tuple[str, bool, bool, int], ...] = (
@@ -121,43 +125,75 @@ def modal_errors(errors: Mapping[str, Any], fallback: str = "url") -> dict[str, 
     return mapped
 
 
-# A handler's error code → the field it is about (the blocklist's codes; `site_*` name the URL).
-ERROR_FIELDS = {
-    "empty_reason": "reason", "reason_too_long": "reason", "unknown_category": "category",
-    "bad_complaint_id": "complaint_id", "bad_email": "rights_owner_email", "too_many_links": "links",
-    "notes_too_long": "notes",
-}
+REASON_ERRORS = frozenset({"empty_reason", "reason_too_long"})  # the blocklist's codes about a reason
 
 
-def field_errors(replies: Iterable[Reply], form: Mapping[str, str]) -> dict[str, str] | None:
+def field_errors(replies: Iterable[Reply]) -> dict[str, str] | None:
     """Errors to show beside the modal's fields, from the first refusal that is about a field:
-    `data["errors"]` ({field: message}) when the handler gives it, else its error code."""
+    the handler's `data["errors"]` ({field: message}); a refusal marked invalid without it goes
+    on the address. Any other refusal is not about a field (it replaces the form instead)."""
     for reply in replies:
         if reply.ok:
             continue
         given = reply.data.get("errors")
         if isinstance(given, dict) and given:
             return modal_errors(given)
-        code = str(reply.data.get("error", ""))
-        field = ERROR_FIELDS.get(code)
-        if field is None and code.startswith("site_"):
-            bad = str(reply.data.get("site", ""))
-            field = "url" if bad == form.get("url", "").strip()[:200] else "links"
-        if field is None and reply.data.get("kind") == "invalid":
-            field = "url"
-        if field is not None:
-            return {field: clip(reply.text, 2000)}
+        if reply.data.get("kind") == "invalid":
+            return {"url": clip(reply.text, 2000)}
     return None
 
 
-def result_modal(replies: Iterable[Reply], lang: Lang) -> dict[str, Any]:
+def result_modal(replies: Iterable[Reply], lang: Lang, *, callback: str = REPORT_CALLBACK,
+                 title_key: str = "slack.report.done_title") -> dict[str, Any]:
     """What the modal turns into after a submission the handler accepted (or refused outright)."""
     blocks: list[Block] = []
     for reply in replies:
         blocks += reply_blocks(reply, limit=VIEW_BLOCKS)
-    return {"type": "modal", "callback_id": f"{REPORT_CALLBACK}_done",
-            "title": _title("slack.report.done_title", lang), "close": _title("slack.report.close", lang),
+    return {"type": "modal", "callback_id": f"{callback}_done",
+            "title": _title(title_key, lang), "close": _title("slack.report.close", lang),
             "blocks": fit(blocks or section("…"), VIEW_BLOCKS)}
+
+
+def reject_modal(lang: Lang, entry_id: str, origin: Mapping[str, Any]) -> dict[str, Any]:
+    """Asks the moderator why; `origin` (where the Reject button was) travels in private_metadata
+    so the submission can update that message."""
+    metadata = json.dumps({"lang": lang, "entry": entry_id, **origin})
+    return {
+        "type": "modal",
+        "callback_id": REJECT_CALLBACK,
+        "title": _title("slack.reject.title", lang),
+        "submit": _title("slack.reject.submit", lang),
+        "close": _title("slack.reject.close", lang),
+        "private_metadata": metadata[:3000],
+        "blocks": [
+            {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": clip(t("slack.reject.intro", lang, id=entry_id), 2000)}]},
+            {"type": "input", "block_id": "reason", "optional": False,
+             "label": _plain(clip(t("slack.reject.reason", lang), 2000)),
+             "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True,
+                         "max_length": REASON_CHARS,
+                         "placeholder": _plain(clip(t("slack.reject.reason_placeholder", lang), 150))}},
+        ],
+    }
+
+
+def read_reason(view: Mapping[str, Any]) -> str:
+    element = view.get("state", {}).get("values", {}).get("reason", {}).get(INPUT_ACTION, {}) or {}
+    return str(element.get("value") or "").strip()
+
+
+def reason_errors(replies: Iterable[Reply]) -> dict[str, str] | None:
+    """The handler's refusal about the reason itself (empty, too long), for the reason field:
+    `data["errors"]["reason"]` when the handler gives it, else its error code."""
+    for reply in replies:
+        if reply.ok:
+            continue
+        given = reply.data.get("errors")
+        if isinstance(given, dict) and given.get("reason"):
+            return {"reason": clip(str(given["reason"]), 2000)}
+        if str(reply.data.get("error", "")) in REASON_ERRORS:
+            return {"reason": clip(reply.text, 2000)}
+    return None
 
 
 def home_view(lang: Lang, sections: Iterable[tuple[str, list[Reply]]],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, and_, bindparam, select
 from chatbot.blocklist.guardrails import protected_match
 from chatbot.blocklist.models import Entry, Signal
 from chatbot.blocklist.normalize import Site
+from chatbot.blocklist.readers import readers_for
 from chatbot.db import Database
 
 # Signals that tie two sites to one operator. Registrar and abuse contact are recorded and shown,
@@ -42,6 +44,7 @@ _FOUND_NAMES = (*ENTRY_COLUMNS, "online", "last_checked", "last_seen_online", "t
                 "has_signals", "has_aliases")
 _MISSING_NAMES = ("online", "last_checked", "last_seen_online", "taken_down_at", "has_signals")
 
+@lru_cache(maxsize=8)
 def _sql(template: str, dialect: str) -> str:
     return template.replace("{p}", "?" if dialect == "sqlite" else "%s")
 
@@ -101,20 +104,20 @@ def entry_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 def _fetch(db: Database, site: Site) -> tuple[dict[str, Any], bool]:
     """The entry and liveness row for a unit (entry columns None when absent); True when found."""
     dialect = db.engine.dialect.name
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(_sql(_FOUND, dialect), (site.unit,))
-        found = cursor.fetchone()
-        if found is not None:
-            return dict(zip(_FOUND_NAMES, found, strict=True)), True
-        cursor.execute(_sql(_MISSING, dialect), (site.unit, site.unit))
-        missing = cursor.fetchone()
+    found_sql, missing_sql = _sql(_FOUND, dialect), _sql(_MISSING, dialect)
+
+    def work(cursor: Any) -> tuple[dict[str, Any], bool]:
+        # fetchall, not fetchone: it finishes the statement, so SQLite keeps no read snapshot open.
+        cursor.execute(found_sql, (site.unit,))
+        found = cursor.fetchall()
+        if found:
+            return dict(zip(_FOUND_NAMES, found[0], strict=True)), True
+        cursor.execute(missing_sql, (site.unit, site.unit))
         row: dict[str, Any] = dict.fromkeys(_FOUND_NAMES)
-        row.update(zip(_MISSING_NAMES, missing, strict=True))
+        row.update(zip(_MISSING_NAMES, cursor.fetchall()[0], strict=True))
         return row, False
-    finally:
-        raw.close()  # back to the pool, which rolls back anything a driver began
+
+    return readers_for(db.engine).run(work)
 
 
 def check(db: Database, site: Site) -> dict[str, Any]:

@@ -29,6 +29,9 @@ _HEX_OR_NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 _BARE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _SPACE = re.compile(r"\s")
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Already a lower-case ASCII host whose labels pass _LABEL and whose last label starts with a letter
+# (so no reading of it is an IP address): the common input, which parsing would return unchanged.
+_NORMAL_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class InvalidSite(ValueError):
@@ -118,6 +121,8 @@ def registrable_domain(host: str) -> str:
 def normalize_site(text: str) -> Site:
     """Parse a URL, bare domain, IDN or e-mail address into a `Site`; raise InvalidSite."""
     raw = (text or "").strip().strip("<>\"'`")
+    if len(raw) <= MAX_HOST and "xn--" not in raw and _NORMAL_HOST.fullmatch(raw):
+        return _site_of(raw, text)  # every step of the parse below would leave it as it is
     if not raw:
         raise InvalidSite("empty", text)
     if len(raw) > MAX_INPUT:
@@ -132,8 +137,12 @@ def normalize_site(text: str) -> Site:
         raise InvalidSite("not_domain", text)
     if not all(_LABEL.match(label) for label in ascii_host.split(".")):
         raise InvalidSite("not_domain", text)
-    private_suffix = _psl().publicsuffix(ascii_host)
-    icann_suffix = _icann().publicsuffix(ascii_host)
+    return _site_of(ascii_host, text)
+
+
+def _site_of(ascii_host: str, text: str) -> Site:
+    """The unit of a valid lower-case ASCII host, by the Public Suffix List and our platforms."""
+    private_suffix, icann_suffix = public_suffixes(ascii_host)
     if private_suffix is None or icann_suffix is None:
         raise InvalidSite("unknown_suffix", text)
     if ascii_host.removeprefix("www.") in _shared_set():
@@ -158,6 +167,44 @@ def normalize_site(text: str) -> Site:
         shared_platform=platform,
         lookalike=is_lookalike(unicode_host),
     )
+
+
+def public_suffixes(host: str) -> tuple[str | None, str | None]:
+    """The host's public suffix by the whole PSL and by its ICANN part (None: unknown suffix).
+
+    No rule names `host` itself and no wildcard covers its parent's children, so its suffixes are
+    its parent's (`shop.com` has those of `com`): the PSL is walked once per parent, not per host.
+    """
+    index = _rule_index()
+    parent = host.partition(".")[2]
+    if index is not None and parent and host not in index[0] and parent not in index[1]:
+        return _parent_suffixes(parent)
+    return _psl().publicsuffix(host), _icann().publicsuffix(host)
+
+
+@lru_cache(maxsize=4096)
+def _parent_suffixes(parent: str) -> tuple[str | None, str | None]:
+    return _psl().publicsuffix(parent), _icann().publicsuffix(parent)
+
+
+@lru_cache(maxsize=1)
+def _rule_index() -> tuple[frozenset[str], frozenset[str]] | None:
+    """Every name a PSL rule mentions (`!www.ck`, `*.ck` and `co.uk` give `www.ck`, `ck`, `co.uk`)
+    and the names under a wildcard (`ck`); None, and no shortcut, if the library's rule set is not
+    where this version keeps it."""
+    names: set[str] = set()
+    wildcards: set[str] = set()
+    for psl in (_psl(), _icann()):
+        rules = getattr(psl, "_publicsuffix", None)
+        if not isinstance(rules, frozenset) or not rules:
+            return None
+        for rule in rules:
+            name = rule.removeprefix("!")
+            if name.startswith("*."):
+                name = name[2:]
+                wildcards.add(name)
+            names.add(name)
+    return frozenset(names), frozenset(wildcards)
 
 
 def _one_label_above(host: str, suffix: str) -> str:

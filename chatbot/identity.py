@@ -1,0 +1,88 @@
+"""Link one person's accounts across platforms (Slack, WeCom, the terminal) with a one-time code.
+
+The person who asks for a code gets it privately; typing it on the other account joins both
+accounts into one person (`members.person_id`), so cases follow them from one platform to another.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chatbot.context import Context
+from chatbot.db.models import LinkCode, Member
+
+CODE_TTL = timedelta(minutes=10)
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read and retyped
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    status: str  # "linked", "already", "unknown_code", "expired", "same_account"
+    other: str = ""  # the account linked to, "platform:user"
+
+
+def member(session: Session, platform: str, user: str) -> Member:
+    """The member row for an account, created on first sight."""
+    stmt = select(Member).where(Member.platform == platform, Member.external_id == user)
+    found = session.scalars(stmt).first()
+    if found is None:
+        found = Member(platform=platform, external_id=user)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def new_code(ctx: Context, platform: str, user: str) -> str:
+    code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+    with ctx.db.session() as session:
+        session.add(LinkCode(code=code, platform=platform, user_id=user,
+                             expires_at=ctx.clock() + CODE_TTL))
+    return code
+
+
+def normalize_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def redeem(ctx: Context, platform: str, user: str, typed: str) -> LinkOutcome:
+    code = normalize_code(typed)
+    with ctx.db.session() as session:
+        row = session.get(LinkCode, code, with_for_update=True)
+        if row is None:
+            return LinkOutcome("unknown_code")
+        owner = f"{row.platform}:{row.user_id}"
+        if row.expires_at <= ctx.clock():
+            session.delete(row)
+            return LinkOutcome("expired")
+        if (row.platform, row.user_id) == (platform, user):
+            return LinkOutcome("same_account")
+        session.delete(row)  # single use, whatever happens next
+        theirs = member(session, row.platform, row.user_id)
+        mine = member(session, platform, user)
+        root = theirs.person_id or theirs.id
+        my_root = mine.person_id or mine.id
+        if my_root == root:
+            return LinkOutcome("already", owner)
+        theirs.person_id = root
+        # Everyone already joined to my person moves with me.
+        session.execute(update(Member).where(Member.person_id == my_root).values(person_id=root))
+        mine.person_id = root
+        return LinkOutcome("linked", owner)
+
+
+def linked_accounts(ctx: Context, platform: str, user: str) -> list[str]:
+    with ctx.db.read() as session:
+        me = session.scalars(select(Member).where(Member.platform == platform,
+                                                  Member.external_id == user)).first()
+        if me is None:
+            return []
+        root = me.person_id or me.id
+        rows = session.scalars(select(Member).where((Member.id == root) | (Member.person_id == root)))
+        return sorted(f"{m.platform}:{m.external_id}" for m in rows
+                      if (m.platform, m.external_id) != (platform, user))
