@@ -50,7 +50,7 @@ def test_checksite_summary_in_english(bot: SellerGuard, chat: Chat, web: Web) ->
     assert "LumiNest" in shown["Brand word"]
     assert shown["Community blocklist"] == "not on the list"
     assert shown["Registrar abuse contact"] == "abuse@namecheap.com"
-    assert "shopify.com/legal/ip-infringement" in shown["Takedown route"]
+    assert "shopify.com/legal/dmca" in shown["Takedown route"]
     button = next(p for p in reply.parts if isinstance(p, Actions)).buttons[0]
     assert (button.id, button.value) == ("site.report", reply.data["normalized_url"])
     files = [p for p in reply.parts if isinstance(p, Attachment)]

@@ -84,12 +84,12 @@ def test_letters_are_filled_from_the_case():
 
 def test_takedown_goes_to_the_detected_platform_or_the_host():
     shopify = letters.render("takedown", make_case(), "en", TODAY).body
-    assert shopify.startswith("To: Shopify copyright form") and "legal@shopify.com" in shopify
+    assert shopify.startswith("To: https://www.shopify.com/legal/dmca or legal@shopify.com")
     wix_case = make_case(storefront_urls=["https://fake.wixsite.com/shop"])
     wix = letters.render("takedown", wix_case, "en", TODAY)
     assert "wix.com/abuse" in wix.body
     own = letters.render("takedown", make_case(storefront_urls=["https://copycat.example"]), "en", TODAY)
-    assert "HOST ABUSE E-MAIL" in own.body and "the hosting provider" in own.body
+    assert "HOST ABUSE E-MAIL" in own.body and "[PLATFORM OR HOSTING PROVIDER]" in own.body
 
 
 def test_no_dmca_counter_notice_for_a_trademark_case():

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from chatbot import knowledge
 from chatbot.conversation import Lang
+from chatbot.evidence import platform
 from chatbot.i18n import to_simplified
 from chatbot.notices.content import text
 from chatbot.notices.models import Case
@@ -87,12 +88,14 @@ def title(letter_type: str, lang: Lang) -> str:
 
 
 def _storefront_route(url: str) -> dict[str, str]:
-    routes = knowledge.load_yaml("notices/takedown_routes.yaml")
-    host = (urlsplit(url).hostname or "").lower()
-    for route in routes["routes"]:
-        if any(host == h or host.endswith("." + h) for h in route["hosts"]):
-            return {"name": route["name"], "contact": route["contact"]}
-    return {"name": routes["host"]["name"], "contact": routes["host"]["contact"]}
+    """Who takes a takedown for the copycat's store, from knowledge/platforms.yaml by host name;
+    self-hosted shops leave the host's abuse contact for the seller to fill from /checksite."""
+    detection = platform.detect("", {}, urlsplit(url).hostname or "")
+    route = platform.takedown(detection.key, "en")
+    contact = " or ".join(part for part in (route["url"], route["email"]) if part)
+    if detection.key == "unknown" or not contact:
+        return {"name": "", "contact": ""}
+    return {"name": route["platform"], "contact": contact}
 
 
 def listing_urls(case: Case | None) -> list[str]:
