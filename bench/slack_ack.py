@@ -3,10 +3,14 @@
 Each app runs in its own process behind uvicorn, with a local stand-in for Slack's Web API; the
 full app also gets a local storefront, so every /checksite really looks a page up (a different
 URL each time: no cache hits) and writes its report while later requests are being acked.
-The client fires N signed slash commands, C at a time, and times each HTTP answer.
 
-    .venv/bin/python -m bench slack_ack            # N=300, C=30
-    SLACK_ACK_N=1000 SLACK_ACK_C=50 .venv/bin/python -m bench slack_ack
+The client sends N signed slash commands at a fixed rate (open loop, SLACK_ACK_RATE per second
+over at most C connections), the same schedule for both apps, and times each HTTP answer. With
+SLACK_ACK_RATE=0 it sends each request as soon as a connection is free (closed loop): then the
+faster app is simply sent more, and on a small box the client's own CPU use dominates the tail.
+
+    .venv/bin/python -m bench slack_ack            # N=400, C=10, 200/s, 3 rounds
+    SLACK_ACK_PROCESSES=0 .venv/bin/python -m bench slack_ack   # lookups on threads of the web process
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from chatbot.adapters.workers import default_processes
 
 SECRET = "bench-signing-secret"
 WARMUP = 20
@@ -110,7 +116,10 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
     os._exit(0)  # background lookups still running are abandoned on purpose
 
 
-async def _fire(port: int, shop_port: int, count: int, concurrency: int, offset: int) -> list[float]:
+async def _fire(port: int, shop_port: int, count: int, concurrency: int, offset: int,
+                rate: float = 0.0) -> list[float]:
+    """Fire `count` requests over at most `concurrency` connections: each as soon as a connection
+    is free (closed loop, rate 0), or on a fixed schedule of `rate` per second (open loop)."""
     import httpx
 
     from tests.slack_fake import command_body, sign
@@ -126,21 +135,34 @@ async def _fire(port: int, shop_port: int, count: int, concurrency: int, offset:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False,
                                  timeout=30) as client:
 
+        async def send(body: str) -> None:
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+            started = time.perf_counter()
+            response = await client.post("/slack/events", content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"ack failed: {response.status_code} {response.text[:200]}")
+
+        if rate > 0:  # open loop: request i leaves at i / rate seconds, whatever the app's speed
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+
+            async def scheduled(index: int, body: str) -> None:
+                await asyncio.sleep(max(0.0, start + index / rate - loop.time()))
+                await send(body)
+
+            await asyncio.gather(*(scheduled(i, body) for i, body in enumerate(bodies)))
+            return latencies
+
         async def worker() -> None:
             while not queue.empty():
-                body = queue.get_nowait()
-                headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
-                started = time.perf_counter()
-                response = await client.post("/slack/events", content=body, headers=headers)
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise RuntimeError(f"ack failed: {response.status_code} {response.text[:200]}")
+                await send(queue.get_nowait())
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies
 
 
-def _measure(variant: str, count: int, concurrency: int,
+def _measure(variant: str, count: int, concurrency: int, rate: float,
              support: Any) -> tuple[list[float], dict[str, int], float]:
     spawn = multiprocessing.get_context("spawn")
     parent, child = spawn.Pipe()
@@ -155,7 +177,7 @@ def _measure(variant: str, count: int, concurrency: int,
         support["conn"].send("stats")  # forget the warm-up's calls
         support["conn"].recv()
         started = time.perf_counter()
-        latencies = asyncio.run(_fire(port, support["shop"], count, concurrency, 0))
+        latencies = asyncio.run(_fire(port, support["shop"], count, concurrency, 0, rate))
         elapsed = time.perf_counter() - started
         support["conn"].send("stats")
         stats = support["conn"].recv()
@@ -184,33 +206,36 @@ def _p(values: list[float], q: float) -> float:
 def main() -> None:
     count = int(os.environ.get("SLACK_ACK_N", "400"))
     concurrency = int(os.environ.get("SLACK_ACK_C", "10"))
-    rounds = int(os.environ.get("SLACK_ACK_ROUNDS", "2"))
-    processes = int(os.environ.get("SLACK_ACK_PROCESSES", "0"))
+    rounds = int(os.environ.get("SLACK_ACK_ROUNDS", "3"))
+    rate = float(os.environ.get("SLACK_ACK_RATE", "200"))
+    processes = int(os.environ.get("SLACK_ACK_PROCESSES", str(default_processes())))
     full = f"full:{processes}"
-    print(f"{rounds} rounds of {count} signed /checksite requests, {concurrency} at a time, each app "
-          f"in its own process (after {WARMUP} warm-up requests); lookups in "
-          + (f"{processes} worker process(es)" if processes else "threads"))
+    load = f"at {rate:g}/s over at most {concurrency} connections" if rate > 0 else \
+        f"{concurrency} at a time, each as soon as the last was answered"
+    print(f"{rounds} rounds of {count} signed /checksite requests {load}; each app in its own "
+          f"process (after {WARMUP} warm-up requests); answers in "
+          + (f"{processes} worker process(es)" if processes else "threads of the web process"))
     pooled: dict[str, list[float]] = {"bare": [], full: []}
-    per_round: dict[str, list[float]] = {"bare": [], full: []}
+    per_round: dict[str, list[tuple[float, float]]] = {"bare": [], full: []}  # (median, p99) ms
     spent: dict[str, float] = {"bare": 0.0, full: 0.0}
     background = {"placeholders": 0, "updates": 0, "uploads": 0}
     support, process = start_support()
     try:
         for _ in range(rounds):
             for variant in ("bare", full):  # alternate, so drift in the machine's load hits both
-                latencies, stats, elapsed = _measure(variant, count, concurrency, support)
+                latencies, stats, elapsed = _measure(variant, count, concurrency, rate, support)
                 pooled[variant] += latencies
-                per_round[variant].append(_p(latencies, 0.99) * 1000)
+                per_round[variant].append((statistics.median(latencies) * 1000, _p(latencies, 0.99) * 1000))
                 spent[variant] += elapsed
                 if variant == full:
                     background = {k: background[k] + stats[k] for k in background}
     finally:
         support["conn"].send("stop")
         process.join(timeout=10)
-    print(f"{'app':<34} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}  p99 per round")
-    for variant, name in (("bare", "bare Bolt app (ack only)"), (full, "SellerGuard (ack + lazy lookup)")):
+    print(f"{'app':<34} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}  median/p99 per round")
+    for variant, name in (("bare", "bare Bolt app (ack only)"), (full, "SellerGuard (ack, answer after)")):
         values = pooled[variant]
-        rounds_text = ", ".join(f"{v:.0f}" for v in per_round[variant])
+        rounds_text = ", ".join(f"{m:.1f}/{p:.0f}" for m, p in per_round[variant])
         print(f"{name:<34} {statistics.median(values) * 1000:>10.1f} {_p(values, 0.99) * 1000:>8.1f} "
               f"{max(values) * 1000:>8.1f} {len(values) / spent[variant]:>7.0f}  {rounds_text}")
     bare_p99 = _p(pooled["bare"], 0.99)

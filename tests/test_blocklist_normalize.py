@@ -132,8 +132,9 @@ _psl_edges = ["com", "co.uk", "uk", "ck", "www.ck", "bd", "kawasaki.jp", "city.k
               "appspot.com", "zzzz", "1", "0x7f", "com.cn", "shop", "wixsite.com"]
 
 
-@given(labels=st.lists(_any_label, min_size=0, max_size=3), suffix=st.sampled_from(_psl_edges))
-def test_plain_hosts_normalise_exactly_as_their_urls(labels, suffix):
+@given(labels=st.lists(_any_label, min_size=0, max_size=3), suffix=st.sampled_from(_psl_edges),
+       tail=st.sampled_from(["", "/", "/p?q=1#z", "?q", "#top", "/a b", "/x@evil.com", ":443/"]))
+def test_plain_hosts_and_links_normalise_exactly_as_the_full_parse(labels, suffix, tail):
     host = ".".join([*labels, suffix])
 
     def outcome(text: str) -> object:
@@ -142,7 +143,10 @@ def test_plain_hosts_normalise_exactly_as_their_urls(labels, suffix):
         except InvalidSite as exc:
             return exc.code
 
-    assert outcome(host) == outcome(f"http://{host}/")
+    # Backslashes and userinfo always take the full parse; they must not change the answer.
+    assert outcome(host) == outcome(host.upper()) == outcome(f"http:\\\\{host}\\")
+    assert outcome(f"https://{host}{tail}") == outcome(f"HTTPS://{host.upper()}{tail}") \
+        == outcome(f"https://member@{host}{tail}".replace("://", ":\\\\", 1))
 
 
 def test_suffix_shortcut_agrees_with_the_public_suffix_list_for_every_rule():

@@ -228,3 +228,16 @@ def test_reject_by_a_non_moderator_opens_no_modal(slack: SlackRig) -> None:
               "private_metadata": json.dumps({"lang": "en", "entry": reject["value"], "home": True})}
     answer = slack.interaction(_reason_submission(forged, "spite", user="UMALLORY")).json()
     assert answer["response_action"] == "update" and "Only moderators" in json.dumps(answer["view"])
+
+
+def test_reject_with_answers_in_a_worker_process(start_slack: Any) -> None:
+    """`sellerguard serve` hands everything after the ack to a worker; the modal still works."""
+    rig = start_slack(processes=1)
+    reject = _queued_reject_button(rig, "copycat-lamps.shop")
+    rig.interaction(button_payload(reject["action_id"], reject["value"], user="UMOD",
+                                   channel="C0MODS", message_ts="1700000070.000100"))
+    modal = rig.fake.wait_for("views.open", timeout=60)[0].params["view"]
+    assert rig.interaction(_reason_submission(modal, "")).json()["response_action"] == "errors"
+    rig.interaction(_reason_submission(modal, "Duplicate of an earlier report"))
+    updated = rig.fake.wait_for("chat.update")[0]
+    assert updated.params["ts"] == "1700000070.000100" and "report rejected" in updated.params["text"]

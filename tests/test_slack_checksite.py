@@ -174,11 +174,17 @@ def test_checksite_in_a_worker_process(start_slack: Callable[..., SlackRig], sho
     """`sellerguard serve --processes 1`: the lookup runs in another process on the same database."""
     rig = start_slack(processes=1, allow_private_networks=True, allowed_ports=frozenset({shop.port}),
                       wayback_url=shop.base, rdap_url=shop.base, lookup_timeout=20.0)
-    rig.command("/checksite", f"{shop.base}{PAGE}")
+    rig.command("/checksite", f"{shop.base}{PAGE}", trigger_id="trig.worker-1")
+    # Slack's retry of the same command: acked, and dropped by the worker (the row is shared)
+    retried = rig.command("/checksite", f"{shop.base}{PAGE}", trigger_id="trig.worker-1",
+                          headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert retried.status_code == 200
     updated = rig.fake.wait_for("chat.update", timeout=60)[0]
     assert "2024-03-01" in json.dumps(updated.params["blocks"])
     rig.fake.wait_for("files.completeUploadExternal", 2, timeout=30)
     assert rig.adapter.workers is not None
     rig.event({"type": "app_home_opened", "user": "UALICE", "tab": "home", "channel": "DALICE"})
     view = rig.fake.wait_for("views.publish")[0].params["view"]
-    assert PAGE in json.dumps(view)  # remembered by the web process from the worker's reply
+    assert PAGE in json.dumps(view)  # the worker remembered the lookup in the shared database
+    assert len([c for c in rig.fake.of("chat.postMessage") if _is_placeholder(c)]) == 1
+    assert len(rig.fake.of("chat.update")) == 1

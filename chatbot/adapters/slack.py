@@ -1,11 +1,13 @@
 """The Slack adapter: Bolt listeners that turn Slack payloads into `Incoming` and replies into
 Block Kit.
 
-Every listener acknowledges at once and does the work in a Bolt lazy listener on a sized
-executor (`process_before_response=True`, so the ack never waits behind slow work in the pool);
-answers go out through `response_url`, `chat.postMessage`, `chat.update` and file uploads.
-Each delivery is handled once: its key goes through `SellerGuard.first_delivery`, a unique row
-in the database, so a retry or replay reaching any process is dropped.
+Every listener acknowledges at once (`process_before_response=True`, so the ack never waits
+behind slow work). With worker processes (`sellerguard serve`'s default) the payload is then
+handed to a worker that runs the listener (chatbot/adapters/workers.py); without, the work runs
+in a Bolt lazy listener on a sized executor in this process. Answers go out through
+`response_url`, `chat.postMessage`, `chat.update` and file uploads. Each delivery is handled
+once: its key goes through `SellerGuard.first_delivery`, a unique row in the database, so a retry
+or replay reaching any process is dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -122,7 +124,7 @@ class SlackAdapter:
                  token_verification: bool = True) -> None:
         settings = guard.settings
         self.guard = guard
-        self.workers = WorkerPool(settings, processes) if processes > 0 else None
+        self.workers = WorkerPool(settings, processes, workers) if processes > 0 else None
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-work")
         self.client = client or WebClient(token=settings.slack_bot_token or None,
                                           base_url=settings.slack_api_url)
@@ -140,14 +142,46 @@ class SlackAdapter:
     # -- listeners ----------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.bolt
-        app.command(re.compile(r"^/.+"))(ack=_ack, lazy=[self.on_command])
-        app.event("message")(ack=_ack, lazy=[self.on_message])
-        app.event("app_mention")(ack=_ack, lazy=[self.on_mention])
-        app.event("app_home_opened")(ack=_ack, lazy=[self.on_home_opened])
-        app.action(re.compile(r".+"))(ack=_ack, lazy=[self.on_action])
-        app.shortcut(views.REPORT_CALLBACK)(ack=_ack, lazy=[self.on_report_shortcut])
+        listeners = (
+            (app.command(re.compile(r"^/.+")), "on_command"),
+            (app.event("message"), "on_message"),
+            (app.event("app_mention"), "on_mention"),
+            (app.event("app_home_opened"), "on_home_opened"),
+            (app.action(re.compile(r".+")), "on_action"),
+            (app.shortcut(views.REPORT_CALLBACK), "on_report_shortcut"),
+        )
+        for register, name in listeners:
+            if self.workers is None:
+                register(ack=_ack, lazy=[getattr(self, name)])
+            else:  # ack, then hand the payload to a worker process: nothing else happens here
+                register(self._forwarder(name))
+        # Modal submissions are answered in the ack itself (field errors), so they stay here.
         app.view(views.REPORT_CALLBACK)(self.on_report_submission)
         app.view(views.REJECT_CALLBACK)(self.on_reject_submission)
+
+    def _forwarder(self, name: str) -> Callable[..., None]:
+        workers = self.workers
+        assert workers is not None
+
+        def forward(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+            ack()
+            workers.submit(name, body, {"bot_user_id": context.bot_user_id})
+
+        return forward
+
+    def run_listener(self, name: str, body: dict[str, Any], context: Mapping[str, Any]) -> None:
+        """A listener for a payload acked elsewhere (by the web process), called with what Bolt
+        would have given it."""
+        event = body.get("event") or {}
+        respond = Respond(response_url=body.get("response_url"))
+        arguments: dict[str, Any] = {"body": body, "client": self.client, "event": event,
+                                     "respond": respond, "context": context}
+        listener = getattr(self, name)
+        wanted = listener.__code__.co_varnames[1:listener.__code__.co_argcount]
+        try:
+            listener(**{key: arguments[key] for key in wanted})
+        except Exception:
+            log.exception("the %s listener failed", name)
 
     def on_command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         if not self.guard.first_delivery(_delivery_key("command", body, body.get("trigger_id"))):
@@ -344,10 +378,7 @@ class SlackAdapter:
         if command is not None and command.name in SLOW_COMMANDS:
             lang = self.guard.resolve_lang(msg, hint)
             self._post_placeholder(client, target, lang, command.args, respond)
-        if command is not None and command.name in SLOW_COMMANDS and self.workers is not None:
-            replies = self.workers.handle(msg, hint, self.guard)
-        else:
-            replies = self.guard.handle(msg, lang_hint=hint)
+        replies = self.guard.handle(msg, lang_hint=hint)
         lookups.remember(self.guard.ctx, PLATFORM, msg.user, replies)
         self.deliver(client, replies, target, respond=respond)
 

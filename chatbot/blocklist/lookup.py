@@ -24,9 +24,10 @@ MAX_RELATED = 10
 ENTRY_COLUMNS = ("id", "unit", "unicode_unit", "state", "reporters", "reasons", "first_reported",
                  "listed_at", "updated_at", "flags", "merged_into", "shared_platform")
 
-# The hot path runs on the driver's own cursor: SQLAlchemy's statement and result machinery costs
-# several times the indexed lookup itself, and on SQLite every SQLAlchemy transaction would also
-# begin IMMEDIATE (a write lock) for what is a pure read.
+# The hot path runs on the driver's own cursor, on this thread's read connection (readers.py):
+# SQLAlchemy's statement and result machinery costs several times the indexed lookup itself, on
+# SQLite every SQLAlchemy transaction would also begin IMMEDIATE (a write lock) for a pure read,
+# and a pool checkout costs about as much as the lookup.
 _FOUND = (
     "SELECT e.id, e.unit, e.unicode_unit, e.state, e.reporters, e.reasons, e.first_reported, e.listed_at, "
     "e.updated_at, e.flags, e.merged_into, e.shared_platform, "

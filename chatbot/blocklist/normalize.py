@@ -32,6 +32,8 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Already a lower-case ASCII host whose labels pass _LABEL and whose last label starts with a letter
 # (so no reading of it is an IP address): the common input, which parsing would return unchanged.
 _NORMAL_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# A lower-cased http(s) link whose host runs straight into its path, query, fragment or end.
+_NORMAL_URL = re.compile(r"https?://([a-z0-9.-]+)(?:[/?#]|\Z)")
 
 
 class InvalidSite(ValueError):
@@ -121,8 +123,9 @@ def registrable_domain(host: str) -> str:
 def normalize_site(text: str) -> Site:
     """Parse a URL, bare domain, IDN or e-mail address into a `Site`; raise InvalidSite."""
     raw = (text or "").strip().strip("<>\"'`")
-    if len(raw) <= MAX_HOST and "xn--" not in raw and _NORMAL_HOST.fullmatch(raw):
-        return _site_of(raw, text)  # every step of the parse below would leave it as it is
+    plain = _plain_host(raw)
+    if plain is not None:
+        return _site_of(plain, text)
     if not raw:
         raise InvalidSite("empty", text)
     if len(raw) > MAX_INPUT:
@@ -138,6 +141,23 @@ def normalize_site(text: str) -> Site:
     if not all(_LABEL.match(label) for label in ascii_host.split(".")):
         raise InvalidSite("not_domain", text)
     return _site_of(ascii_host, text)
+
+
+def _plain_host(raw: str) -> str | None:
+    """The host of an ASCII domain or http(s) link whose host is already normal (any case, no
+    port, userinfo, escapes or spaces), or None. Such input is what members mostly type, and
+    every step of the full parse would return exactly this host; anything else takes that parse."""
+    if len(raw) > MAX_INPUT or not raw.isascii():
+        return None
+    lowered = raw.lower()
+    link = _NORMAL_URL.match(lowered)
+    if link is not None:
+        if _SPACE.search(raw):
+            return None  # the full parse refuses a link with spaces in it
+        lowered = link.group(1)
+    if len(lowered) > MAX_HOST or "xn--" in lowered or not _NORMAL_HOST.fullmatch(lowered):
+        return None
+    return lowered
 
 
 def _site_of(ascii_host: str, text: str) -> Site:

@@ -40,7 +40,7 @@ class ReadConnections:
         self._limit = limit
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: dict[int, Any] = {}  # reader key -> driver connection, to close on dispose
+        self._open: dict[int, Any] = {}  # reader key -> driver connection (None while connecting)
         self._keys = itertools.count()
         self._generation = 0
         url = engine.url
@@ -95,6 +95,10 @@ class ReadConnections:
         with self._lock:
             if len(self._open) >= self._limit:
                 return None
+            key, generation = next(self._keys), self._generation
+            self._open[key] = None  # hold the place while connecting, outside the lock
+        connection: Any = None
+        try:
             engine = self._engine_or_fail()
             pooled = engine.raw_connection()  # runs the engine's connect hooks (SQLite pragmas)
             pooled.detach()  # ours now: closing it closes it, and it no longer counts against the pool
@@ -102,9 +106,18 @@ class ReadConnections:
             connection.rollback()  # a pre-ping may have begun a transaction
             if engine.dialect.name != "sqlite":
                 connection.autocommit = True  # psycopg: each statement is its own transaction
-            reader = _Reader(next(self._keys), connection, self._generation)
-            self._open[reader.key] = connection
-            weakref.finalize(reader, _release_from, weakref.ref(self), reader.key)
+            reader = _Reader(key, connection, generation)
+        except BaseException:
+            if connection is not None:
+                _close(connection)
+            self._release(key)
+            raise
+        with self._lock:
+            if self._generation != generation or key not in self._open:
+                _close(connection)  # the engine was disposed meanwhile; use the pool this once
+                return None
+            self._open[key] = connection
+        weakref.finalize(reader, _release_from, weakref.ref(self), key)
         self._local.reader = reader
         return reader
 
@@ -124,7 +137,8 @@ class ReadConnections:
             self._generation += 1
             connections, self._open = list(self._open.values()), {}
         for connection in connections:
-            _close(connection)
+            if connection is not None:
+                _close(connection)
 
 
 def _release_from(owner: weakref.ref[ReadConnections], key: int) -> None:

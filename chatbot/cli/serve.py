@@ -22,10 +22,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--port", type=int, default=None, help="port to listen on (default: $PORT or 8000)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     parser.add_argument("--workers", type=int, default=16,
-                        help="threads that answer Slack after the ack (default: 16)")
-    parser.add_argument("--processes", type=int, default=0,
-                        help="worker processes for /checksite lookups, so report rendering never "
-                             "competes with acks for the interpreter (default: 0, run in threads)")
+                        help="threads that answer Slack after the ack, in each process (default: 16)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="worker processes that answer Slack after the ack, at idle priority, so "
+                             "lookups never compete with acks for the interpreter (default: one per "
+                             "core beyond the first, at least 1; 0 answers on threads of this process)")
     parser.set_defaults(run=run)
 
 
@@ -51,12 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from chatbot.adapters.slack import SlackAdapter
+    from chatbot.adapters.workers import default_processes
     from chatbot.web import create_app, settle
 
     config = settings()
     check(config)
     if args.workers < 1 or args.workers > 512:
         fail("--workers must be between 1 and 512.")
+    if args.processes is None:
+        args.processes = default_processes()
     if args.processes < 0 or args.processes > 64:
         fail("--processes must be between 0 and 64.")
     port = args.port or config.port
