@@ -11,6 +11,7 @@ faster app is simply sent more, and on a small box the client's own CPU use domi
 
     .venv/bin/python -m bench slack_ack            # N=400, C=10, 200/s, 3 rounds
     SLACK_ACK_PROCESSES=0 .venv/bin/python -m bench slack_ack   # lookups on threads of the web process
+    SLACK_ACK_DATABASE_URL=postgresql://… .venv/bin/python -m bench slack_ack  # default: a new SQLite file
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
         from chatbot.config import Settings
 
         work = Path(tempfile.mkdtemp(prefix="slack-ack-"))
-        settings = Settings(database_url=f"sqlite:///{work / 'bench.db'}", allow_private_networks=True,
+        database_url = os.environ.get("SLACK_ACK_DATABASE_URL") or f"sqlite:///{work / 'bench.db'}"
+        settings = Settings(database_url=database_url, allow_private_networks=True,
                             allowed_ports=frozenset({shop_port}), wayback_url=f"http://127.0.0.1:{shop_port}",
                             rdap_url=f"http://127.0.0.1:{shop_port}", report_dir=str(work / "reports"),
                             slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=api)

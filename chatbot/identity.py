@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatbot.context import Context
@@ -31,10 +32,14 @@ def member(session: Session, platform: str, user: str) -> Member:
     """The member row for an account, created on first sight."""
     stmt = select(Member).where(Member.platform == platform, Member.external_id == user)
     found = session.scalars(stmt).first()
-    if found is None:
-        found = Member(platform=platform, external_id=user)
-        session.add(found)
-        session.flush()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():  # a concurrent first message may insert the same member
+            found = Member(platform=platform, external_id=user)
+            session.add(found)
+    except IntegrityError:
+        found = session.scalars(stmt).one()
     return found
 
 

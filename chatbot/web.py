@@ -50,7 +50,8 @@ def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
     calling thread and hands slow work to its lazy-listener executor; SellerGuard's ack listeners
     only call ack(), so dispatching on the event loop costs well under a millisecond and saves
     two thread hand-offs per request, which under load is what an ack waits longest for.
-    Otherwise Bolt waits for the ack by polling, so dispatch must run on a thread."""
+    Otherwise Bolt waits for the ack by polling, so dispatch must run on a thread. (Jobs for worker
+    processes are stored after the ack, on a thread: the loop never waits for the database.)"""
     inline = bolt.process_before_response
 
     async def events(request: Request) -> Response:

@@ -53,3 +53,28 @@ def test_console_user_may_name_a_platform(run_cli):
     result = run_cli("chat", "--json", "--user", "slack:U9", input="/link\n")
     reply = json.loads(result.stdout.splitlines()[0])
     assert reply["data"]["code"]
+
+
+def test_first_messages_from_one_new_member_at_once(app, database_url):
+    """Several processes or threads see a new member at the same moment: one row, no error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chatbot.conversation import Incoming
+    from chatbot.db import Database
+    from chatbot.db.models import Member
+
+    def first_message(_: int) -> str:
+        from chatbot.app import SellerGuard
+
+        bot = SellerGuard(app.settings, db=Database(database_url))
+        try:
+            [reply] = bot.handle(Incoming(platform="slack", user="UNEW", text="/help"))
+            return reply.intent
+        finally:
+            bot.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        intents = list(pool.map(first_message, range(6)))
+    assert intents == ["help"] * 6
+    with app.db.read() as session:
+        assert session.query(Member).filter_by(platform="slack", external_id="UNEW").count() == 1

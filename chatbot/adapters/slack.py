@@ -2,9 +2,10 @@
 Block Kit.
 
 Every listener acknowledges at once (`process_before_response=True`, so the ack never waits
-behind slow work). With worker processes (`sellerguard serve`'s default) the payload is then
-handed to a worker that runs the listener (chatbot/adapters/workers.py); without, the work runs
-in a Bolt lazy listener on a sized executor in this process. Answers go out through
+behind slow work). With worker processes (`sellerguard serve`'s default) the payload is stored
+as a job in the database (chatbot/jobs.py) and a worker runs the listener
+(chatbot/adapters/workers.py); without, the work runs in a Bolt lazy listener on a sized executor
+in this process. Answers go out through
 `response_url`, `chat.postMessage`, `chat.update` and file uploads. Each delivery is handled
 once: its key goes through `SellerGuard.first_delivery`, a unique row in the database, so a retry
 or replay reaching any process is dropped.
@@ -33,10 +34,11 @@ from chatbot import router
 from chatbot.adapters import lookups
 from chatbot.adapters import slack_blocks as kit
 from chatbot.adapters import slack_views as views
-from chatbot.adapters.workers import WorkerPool
+from chatbot.adapters.workers import JOB_KIND, WorkerPool
 from chatbot.app import SellerGuard
 from chatbot.conversation import Action, Incoming, Lang, Reply
 from chatbot.i18n import t
+from chatbot.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ class SlackAdapter:
         settings = guard.settings
         self.guard = guard
         self.workers = WorkerPool(settings, processes, workers) if processes > 0 else None
+        self.queue = JobQueue(guard.db)
+        self._job = threading.local()  # set while a queued job runs on this thread
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-work")
         self.client = client or WebClient(token=settings.slack_bot_token or None,
                                           base_url=settings.slack_api_url)
@@ -164,10 +168,40 @@ class SlackAdapter:
         assert workers is not None
 
         def forward(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+            # Ack first: the HTTP response never waits for the database (on SQLite a worker may
+            # hold the write lock). The job is stored right after, on a web-process thread.
             ack()
-            workers.submit(name, body, {"bot_user_id": context.bot_user_id})
+            self.executor.submit(self._store_job, name, body, context.bot_user_id)
 
         return forward
+
+    def _store_job(self, name: str, body: dict[str, Any], bot_user_id: str | None) -> None:
+        """One short transaction: the job row and the delivery's idempotency row together, so a
+        retry reaching any web process makes no second job; then a worker is woken to claim it."""
+        assert self.workers is not None
+        try:
+            job = self.queue.enqueue(JOB_KIND, {"listener": name, "body": body,
+                                                "context": {"bot_user_id": bot_user_id}},
+                                     delivery_key=listener_delivery_key(name, body))
+        except Exception:
+            log.exception("storing a Slack job for %s failed", name)
+            return
+        if job is not None:
+            self.workers.wake()
+
+    def run_job(self, payload: Mapping[str, Any]) -> None:
+        """Runs one queued Slack job (in a worker). Its delivery was recorded when it was queued,
+        so the listener does not check it again: a job claimed again after its worker died still
+        runs."""
+        self._job.recorded = True
+        try:
+            self.run_listener(str(payload["listener"]), dict(payload["body"]),
+                              dict(payload.get("context") or {}))
+        finally:
+            self._job.recorded = False
+
+    def _first_delivery(self, key: str) -> bool:
+        return bool(getattr(self._job, "recorded", False)) or self.guard.first_delivery(key)
 
     def run_listener(self, name: str, body: dict[str, Any], context: Mapping[str, Any]) -> None:
         """A listener for a payload acked elsewhere (by the web process), called with what Bolt
@@ -184,7 +218,7 @@ class SlackAdapter:
             log.exception("the %s listener failed", name)
 
     def on_command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        if not self.guard.first_delivery(_delivery_key("command", body, body.get("trigger_id"))):
+        if not self._first_delivery(_delivery_key("command", body, body.get("trigger_id"))):
             return
         user, channel = body.get("user_id", ""), body.get("channel_id", "")
         msg = Incoming(
@@ -206,7 +240,7 @@ class SlackAdapter:
         is_dm = event.get("channel_type") == "im"
         if not user or (not is_dm and bot_user and f"<@{bot_user}" in raw):
             return  # a mention in a channel arrives as app_mention too; that listener answers it
-        if not self.guard.first_delivery(_delivery_key("event", body, body.get("event_id"))):
+        if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
             return
         msg = Incoming(
             platform=PLATFORM, user=user, text=plain_text(raw, drop_user=bot_user),
@@ -224,7 +258,7 @@ class SlackAdapter:
         user = event.get("user", "")
         if not user or event.get("bot_id"):
             return
-        if not self.guard.first_delivery(_delivery_key("event", body, body.get("event_id"))):
+        if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
             return
         bot_user = str(context.get("bot_user_id") or "")
         msg = Incoming(
@@ -239,7 +273,7 @@ class SlackAdapter:
 
     def on_action(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         pressed = (body.get("actions") or [{}])[0]
-        if not self.guard.first_delivery(_delivery_key(
+        if not self._first_delivery(_delivery_key(
                 "action", body, f"{body.get('trigger_id')}:{pressed.get('action_ts')}")):
             return
         user = (body.get("user") or {}).get("id", "")
@@ -298,7 +332,7 @@ class SlackAdapter:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        if not self.guard.first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
+        if not self._first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
             ack()
             return
         msg = Incoming(
@@ -326,7 +360,7 @@ class SlackAdapter:
         if not reason:
             ack(response_action="errors", errors={"reason": t("slack.report.required", lang)})
             return
-        if not self.guard.first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
+        if not self._first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
             ack()
             return
         msg = Incoming(
@@ -365,7 +399,7 @@ class SlackAdapter:
     def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        if not self.guard.first_delivery(_delivery_key("event", body, body.get("event_id"))):
+        if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
             return
         user = event.get("user", "")
         self.publish_home(client, user, self.locale(client, user))
@@ -575,6 +609,25 @@ def _delivery_key(kind: str, body: Mapping[str, Any], unique: object) -> str:
         return f"{PLATFORM}:{kind}:{unique}"
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return f"{PLATFORM}:{kind}:sha256:{digest}"
+
+
+# What each listener's delivery is keyed on (see _delivery_key): (kind, body fields joined by ":")
+_LISTENER_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "on_command": ("command", ("trigger_id",)),
+    "on_message": ("event", ("event_id",)),
+    "on_mention": ("event", ("event_id",)),
+    "on_home_opened": ("event", ("event_id",)),
+    "on_report_shortcut": ("shortcut", ("trigger_id",)),
+}
+
+
+def listener_delivery_key(name: str, body: Mapping[str, Any]) -> str:
+    """The key the listener `name` records for this delivery, worked out before it runs."""
+    if name == "on_action":
+        pressed = (body.get("actions") or [{}])[0]
+        return _delivery_key("action", body, f"{body.get('trigger_id')}:{pressed.get('action_ts')}")
+    kind, fields = _LISTENER_KEYS[name]
+    return _delivery_key(kind, body, ":".join(str(body.get(field)) for field in fields))
 
 
 def _lang_of(metadata: Mapping[str, Any]) -> Lang:

@@ -3,14 +3,14 @@
 Profiling the web process under a burst of /checksite showed the acknowledging thread holding the
 interpreter lock only a quarter of the time: the rest went to lookups on threads of the same
 process (timeline pictures with matplotlib, PDF, HTML parsing). So with workers, the web process
-only checks the signature, parses, acks and hands the payload over; a worker process (at idle
-priority) runs the listener: the idempotency row, the user's locale, "checking…", the lookup,
-the answer and the uploads.
+only checks the signature, parses, acks, stores the payload as a job row (chatbot/jobs.py) and
+wakes a worker; a worker process (at idle priority) claims the row and runs the listener: the
+idempotency row, the user's locale, "checking…", the lookup, the answer and the uploads.
 
 Each worker has its own `SellerGuard` and Slack client on the same database and Web API, and runs
-jobs on its own threads, so a quick answer never queues behind a slow lookup. A job is handed
-over with no reply expected: replies go straight to Slack from the worker. A job a worker had
-taken when it died is lost (as it would be with the web process); a pool that broke is restarted.
+jobs on its own threads, so a quick answer never queues behind a slow lookup. The job lives in the
+database, not in the pool: a job whose worker died is claimed again when its lease expires, and
+jobs left by a restarted web process (or by another web process) are found by each worker's poll.
 """
 
 
@@ -21,17 +21,20 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chatbot.config import Settings
+from chatbot.jobs import JobQueue
 
 if TYPE_CHECKING:
     from chatbot.adapters.slack import SlackAdapter
 
 log = logging.getLogger(__name__)
 
+JOB_KIND = "slack"
 NICENESS = 10  # where SCHED_IDLE is not available
 
 
@@ -51,12 +54,18 @@ def _lower_priority() -> None:
         os.nice(NICENESS)
 
 
+POLL_SECONDS = 5.0  # a worker looks for jobs nobody woke it for (expired leases, other web processes)
+PRUNE_EVERY = 720  # polls between prunes of finished jobs (about an hour)
+PARENT_CHECK_SECONDS = 0.5
+
 _adapter: SlackAdapter | None = None  # one per worker process
 _threads: ThreadPoolExecutor | None = None
+_queue: JobQueue | None = None
+_stopping = threading.Event()
 
 
 def _start(settings: Settings, threads: int) -> None:
-    global _adapter, _threads
+    global _adapter, _threads, _queue
     logging.basicConfig(level=logging.WARNING)
     _lower_priority()
     from chatbot.adapters.slack import SlackAdapter
@@ -64,12 +73,45 @@ def _start(settings: Settings, threads: int) -> None:
 
     _threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-job")
     _adapter = SlackAdapter(SellerGuard(settings), workers=threads, token_verification=False)
+    _queue = JobQueue(_adapter.guard.db)
+    threading.Thread(target=_poll, args=(os.getppid(),), name="job-poll", daemon=True).start()
 
 
-def _accept(listener: str, body: dict[str, Any], context: dict[str, Any]) -> None:
-    """Runs in a worker: start the listener on one of its threads and return at once."""
-    assert _adapter is not None and _threads is not None, "the worker starts with _start"
-    _threads.submit(_adapter.run_listener, listener, body, context)
+def _drain() -> None:
+    """On a worker thread: run jobs until none is left."""
+    assert _adapter is not None and _queue is not None, "the worker starts with _start"
+    try:
+        while not _stopping.is_set() and _queue.run_next({JOB_KIND: _adapter.run_job}):
+            pass
+    except Exception:  # the database went away: the next wake or poll tries again
+        log.exception("could not take jobs from the queue")
+
+
+def _wake(_: object = None) -> None:
+    """Runs in a worker: start draining on one of its threads and return at once."""
+    assert _threads is not None, "the worker starts with _start"
+    _threads.submit(_drain)
+
+
+def _poll(parent: int) -> None:
+    """Wake this worker every POLL_SECONDS and prune now and then. A worker whose web process is
+    gone (killed without closing the pool) finishes the jobs it holds and exits: it would
+    otherwise go on taking jobs for ever, beside the workers of the next web process."""
+    assert _queue is not None and _threads is not None
+    polls = 0
+    ticks_per_poll = max(1, round(POLL_SECONDS / PARENT_CHECK_SECONDS))
+    while True:
+        for _ in range(ticks_per_poll):
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                _stopping.set()
+                _threads.shutdown(wait=True, cancel_futures=True)
+                os._exit(0)
+        _wake()
+        polls += 1
+        if polls % PRUNE_EVERY == 1:
+            with contextlib.suppress(Exception):
+                _queue.prune()
 
 
 def _ready(_: object = None) -> bool:
@@ -94,18 +136,18 @@ class WorkerPool:
         """Start the workers now rather than on the first request."""
         list(self._pool.map(_ready, range(self.processes)))
 
-    def submit(self, listener: str, body: dict[str, Any], context: dict[str, Any]) -> None:
-        """Hand a request to a worker without waiting. If the pool broke (a worker was killed),
-        start new workers and hand it to them."""
+    def wake(self) -> None:
+        """Tell a worker there is a job, without waiting. If the pool broke (a worker was killed),
+        start new workers; the job is in the database either way."""
         for _ in range(2):
             pool = self._pool
             try:
-                future = pool.submit(_accept, listener, body, context)
+                future = pool.submit(_wake)
                 future.add_done_callback(lambda done, pool=pool: self._check(done, pool))
                 return
             except BrokenProcessPool:
                 self._restart(pool)
-        log.error("no worker process would take a %s request", listener)
+        log.error("no worker process could be woken; the job waits in the database")
 
     def _check(self, future: Future[None], pool: ProcessPoolExecutor) -> None:
         if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
@@ -122,7 +164,7 @@ class WorkerPool:
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers (each finishes the jobs it took); without `wait`, work still running
         is abandoned (killed)."""
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())  # None once closed
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
         if not wait:
             for process in processes:

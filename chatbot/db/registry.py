@@ -1,5 +1,6 @@
 """Import every model module so `Base.metadata` knows all tables (for Alembic and tests)."""
 
+from chatbot import jobs as _jobs  # noqa: F401
 from chatbot.adapters import models as _adapters  # noqa: F401
 from chatbot.blocklist import models as _blocklist  # noqa: F401
 from chatbot.db import models as _foundation  # noqa: F401

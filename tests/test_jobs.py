@@ -1,0 +1,226 @@
+"""The durable job queue (chatbot/jobs.py) on the real database: claims, leases, races, failures,
+and Slack jobs run by the real adapter against the fake Web API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from chatbot.db import Database
+from chatbot.jobs import DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
+
+pytest.register_assert_rewrite("tests.slack_fake")
+
+from tests.slack_fake import SlackRig, command_body  # noqa: E402
+
+pytest_plugins = ["tests.slack_fake"]
+
+LEASE = 60.0
+
+
+class Clock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def queue(db: Database, clock: Clock) -> JobQueue:
+    return JobQueue(db, clock=clock, lease_seconds=LEASE, max_attempts=3, keep_seconds=3600)
+
+
+@pytest.fixture
+def second_db(database_url: str) -> Iterator[Database]:
+    """Another engine on the same database, as another worker process would have."""
+    other = Database(database_url)
+    yield other
+    other.dispose()
+
+
+def _row(db: Database, job_id: int) -> Job:
+    with db.read() as session:
+        job = session.scalars(select(Job).where(Job.id == job_id)).one()
+        session.expunge(job)
+        return job
+
+
+def test_a_job_is_claimed_once_run_and_marked_done(queue: JobQueue, db: Database) -> None:
+    job_id = queue.enqueue("test", {"n": 1})
+    assert job_id is not None
+    seen: list[dict[str, Any]] = []
+    assert queue.run_next({"test": seen.append}) is True
+    assert seen == [{"n": 1}]
+    assert queue.run_next({"test": seen.append}) is False  # nothing left
+    row = _row(db, job_id)
+    assert (row.state, row.attempts, row.lease_until, row.error) == (DONE, 1, None, "")
+
+
+def test_a_retried_delivery_makes_no_second_job(queue: JobQueue, db: Database) -> None:
+    assert queue.enqueue("test", {"n": 1}, delivery_key="slack:command:trig.1") is not None
+    assert queue.enqueue("test", {"n": 1}, delivery_key="slack:command:trig.1") is None
+    seen: list[dict[str, Any]] = []
+    while queue.run_next({"test": seen.append}):
+        pass
+    assert seen == [{"n": 1}]
+    with db.read() as session:
+        assert len(session.scalars(select(Job)).all()) == 1
+
+
+def test_a_job_whose_worker_died_runs_once_after_the_lease_expires(
+        queue: JobQueue, db: Database, second_db: Database, clock: Clock) -> None:
+    job_id = queue.enqueue("test", {"n": 7})
+    dead = queue.claim()  # the first worker takes it, then dies: it never finishes
+    assert dead is not None and dead.id == job_id
+    survivor = JobQueue(second_db, clock=clock, lease_seconds=LEASE, max_attempts=3)
+    runs: list[dict[str, Any]] = []
+    clock.advance(LEASE - 1)
+    assert survivor.run_next({"test": runs.append}) is False  # the lease still holds
+    clock.advance(2)
+    assert survivor.run_next({"test": runs.append}) is True
+    assert survivor.run_next({"test": runs.append}) is False
+    assert runs == [{"n": 7}]
+    assert queue.finish(dead) is False  # a late finish from the lost lease changes nothing
+    row = _row(db, job_id)
+    assert (row.state, row.attempts) == (DONE, 2)
+    clock.advance(LEASE * 10)
+    assert survivor.run_next({"test": runs.append}) is False and runs == [{"n": 7}]
+
+
+def test_two_workers_racing_run_each_job_once(
+        queue: JobQueue, db: Database, second_db: Database, clock: Clock) -> None:
+    workers = [queue, JobQueue(second_db, clock=clock, lease_seconds=LEASE)]
+    runs: list[int] = []
+    lock = threading.Lock()
+
+    def record(payload: dict[str, Any]) -> None:
+        with lock:
+            runs.append(payload["n"])
+
+    def race(worker: JobQueue, start: threading.Barrier, took: list[bool]) -> None:
+        start.wait()
+        took.append(worker.run_next({"test": record}))
+
+    for n in range(15):
+        queue.enqueue("test", {"n": n})
+        start = threading.Barrier(len(workers))
+        took: list[bool] = []
+        threads = [threading.Thread(target=race, args=(worker, start, took)) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(took) == [False, True], f"round {n}: exactly one worker took the job"
+    assert runs == list(range(15))
+
+
+def test_attempts_run_out_and_the_job_fails(queue: JobQueue, db: Database, clock: Clock,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    job_id = queue.enqueue("test", {"n": 1})
+    for attempt in (1, 2, 3):
+        claimed = queue.claim()
+        assert claimed is not None and claimed.attempt == attempt
+        clock.advance(LEASE + 1)  # and that worker died too
+    assert queue.claim() is None  # not a fourth time
+    row = _row(db, job_id)
+    assert row.state == FAILED and row.attempts == 3 and "3 times" in row.error
+    assert f"job {job_id} (test) failed" in caplog.text
+    clock.advance(LEASE * 100)
+    assert queue.claim() is None and _row(db, job_id).state == FAILED
+
+
+def test_a_runner_that_raises_fails_the_job_without_retrying(queue: JobQueue, db: Database,
+                                                             clock: Clock) -> None:
+    job_id = queue.enqueue("test", {"n": 1})
+    calls: list[int] = []
+
+    def broken(payload: dict[str, Any]) -> None:
+        calls.append(payload["n"])
+        raise ValueError("the lookup blew up")
+
+    assert queue.run_next({"test": broken}) is True
+    clock.advance(LEASE * 10)
+    assert queue.run_next({"test": broken}) is False
+    row = _row(db, job_id)
+    assert calls == [1] and row.state == FAILED and "the lookup blew up" in row.error
+    unknown = queue.enqueue("nobody-runs-this", {})
+    assert unknown is not None and queue.run_next({}) is True
+    assert _row(db, unknown).state == FAILED and "no runner" in _row(db, unknown).error
+
+
+def test_finished_jobs_are_pruned_after_a_while(queue: JobQueue, db: Database, clock: Clock) -> None:
+    done = queue.enqueue("test", {})
+    queue.run_next({"test": lambda payload: None})
+    running = queue.enqueue("test", {})
+    waiting = queue.enqueue("test", {})
+    claimed = queue.claim()  # the oldest runnable one
+    assert claimed is not None and claimed.id == running
+    clock.advance(3599)
+    assert queue.prune() == 0
+    clock.advance(2)
+    assert queue.prune() == 1
+    with db.read() as session:
+        left = {job.id: job.state for job in session.scalars(select(Job))}
+    assert done not in left and waiting in left and running in left
+    assert left[running] == RUNNING and left[waiting] == QUEUED
+
+
+# -- Slack jobs, run by the real adapter --------------------------------------------------------------
+def _help_job(rig: SlackRig, trigger_id: str) -> dict[str, Any]:
+    import urllib.parse
+
+    body = dict(urllib.parse.parse_qsl(command_body(
+        "/sellerguard", "help", response_url=rig.fake.webhook_url(), trigger_id=trigger_id)))
+    return {"listener": "on_command", "body": body, "context": {"bot_user_id": "UBOT"}}
+
+
+def test_a_slack_job_reclaimed_after_its_worker_died_answers_once(
+        start_slack: Callable[..., SlackRig], db: Database, clock: Clock) -> None:
+    rig = start_slack()
+    adapter = rig.adapter
+    queue = JobQueue(db, clock=clock, lease_seconds=LEASE)
+    job_id = queue.enqueue("slack", _help_job(rig, "trig.died"), delivery_key="slack:command:trig.died")
+    assert job_id is not None
+    assert queue.claim() is not None  # the worker that took it died before answering
+    clock.advance(LEASE + 1)
+    assert queue.run_next({"slack": adapter.run_job}) is True
+    assert queue.run_next({"slack": adapter.run_job}) is False
+    hooks = rig.fake.wait_for("webhook")
+    assert len(hooks) == 1 and hooks[0].params["response_type"] == "ephemeral"
+    assert _row(db, job_id).state == DONE
+    # the same delivery arriving again (Slack's retry) is dropped by the listener itself
+    adapter.run_listener("on_command", _help_job(rig, "trig.died")["body"], {})
+    assert len(rig.fake.of("webhook")) == 1
+
+
+def test_a_slash_command_goes_through_the_queue_to_a_worker_process(
+        start_slack: Callable[..., SlackRig], db: Database) -> None:
+    rig = start_slack(processes=1)
+    response = rig.command("/sellerguard", "help", trigger_id="trig.queued")
+    assert response.status_code == 200 and response.text == ""
+    retry = rig.command("/sellerguard", "help", trigger_id="trig.queued",
+                        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert retry.status_code == 200
+    hook = rig.fake.wait_for("webhook", timeout=60)[0]
+    assert hook.params["response_type"] == "ephemeral" and hook.params["blocks"][0]["type"] == "header"
+    rig.adapter.close()  # the worker finishes what it took
+    with db.read() as session:
+        jobs = [(job.state, job.payload["listener"]) for job in session.scalars(select(Job))]
+    assert jobs == [(DONE, "on_command")], "one job, done: the retry made no second one"
+    assert len(rig.fake.of("webhook")) == 1
