@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +23,14 @@ from chatbot.conversation import Incoming, Reply
 from chatbot.db import Database
 from chatbot.db.migrate import upgrade
 from chatbot.db.registry import metadata
+
+# Property tests are deterministic (same examples every run) and never fail on a busy machine's
+# timing: a test's outcome must not depend on the clock or on luck.
+hypothesis_settings.register_profile(
+    "sellerguard", deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("sellerguard")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 MODERATORS = frozenset({"console:mod", "console:mod2", "slack:UMOD"})
