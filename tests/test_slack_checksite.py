@@ -93,7 +93,7 @@ def test_checksite_shows_checking_then_replaces_it_and_uploads_the_report(rig: S
                       if e["action_id"].startswith("site.report")]
     assert report_buttons and report_buttons[0]["value"].endswith(PAGE)
     # the evidence report and timeline go into the result's thread
-    completed = fake.wait_for("files.completeUploadExternal", 2, timeout=30)
+    completed = fake.wait_for("files.completeUploadExternal", 3, timeout=30)  # HTML, PDF, PNG
     assert all(c.params["channel_id"] == "C0GENERAL" and c.params["thread_ts"] == placeholder_ts
                for c in completed)
     titles = [f["title"] for c in completed for f in c.params["files"]]
