@@ -335,19 +335,24 @@ class SlackAdapter:
         if not self._first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
             ack()
             return
-        msg = Incoming(
-            platform=PLATFORM, user=user, workspace=(body.get("team") or {}).get("id", ""),
-            channel=str(metadata.get("channel", "")), thread=str(metadata.get("thread", "")),
-            lang=lang, lang_forced=True, direct=True, message_id=str(body.get("trigger_id", "")),
-            action=Action(views.REPORT_ACTION, form.get("url", ""), form),
-            is_moderator=self.is_moderator(client, user),
-        )
+        msg = self._submission(body, user, metadata, lang, client,
+                               Action(views.REPORT_ACTION, form.get("url", ""), form))
         replies = self.guard.handle(msg)
         errors = views.field_errors(replies)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack(response_action="update", view=views.result_modal(replies, lang))
+
+    def _submission(self, body: dict[str, Any], user: str, origin: Mapping[str, Any], lang: Lang,
+                    client: WebClient, action: Action) -> Incoming:
+        """The `Incoming` for a modal submission; `origin` is the modal's private metadata."""
+        return Incoming(
+            platform=PLATFORM, user=user, workspace=(body.get("team") or {}).get("id", ""),
+            channel=str(origin.get("channel", "")), thread=str(origin.get("thread", "")),
+            lang=lang, lang_forced=True, direct=True, message_id=str(body.get("trigger_id", "")),
+            action=action, is_moderator=self.is_moderator(client, user),
+        )
 
     def on_reject_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any],
                              client: WebClient) -> None:
@@ -363,13 +368,8 @@ class SlackAdapter:
         if not self._first_delivery(_delivery_key("view", body, body.get("trigger_id"))):
             ack()
             return
-        msg = Incoming(
-            platform=PLATFORM, user=user, workspace=(body.get("team") or {}).get("id", ""),
-            channel=str(origin.get("channel", "")), lang=lang, lang_forced=True, direct=True,
-            message_id=str(body.get("trigger_id", "")),
-            action=Action(views.REJECT_ACTION, str(origin.get("entry", "")), {"reason": reason}),
-            is_moderator=self.is_moderator(client, user),
-        )
+        msg = self._submission(body, user, origin, lang, client,
+                               Action(views.REJECT_ACTION, str(origin.get("entry", "")), {"reason": reason}))
         # Rights are checked again: membership may have changed while the modal was open.
         replies = self.guard.handle(msg) if msg.is_moderator else [self._refusal(msg, None)]
         errors = views.reason_errors(replies)

@@ -19,7 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run_upgrade(args: argparse.Namespace) -> int:
     db = Database(settings().database_url)
     try:
-        todo = pending(db) if _reachable(db) else []
+        db.check()
+        todo = pending(db)
         upgrade(db)
     except DatabaseError as exc:
         fail(str(exc))
@@ -36,8 +37,3 @@ def run_status(args: argparse.Namespace) -> int:
         fail(str(exc))
     print("up to date" if not todo else "pending: " + ", ".join(todo))
     return 0
-
-
-def _reachable(db: Database) -> bool:
-    db.check()
-    return True
