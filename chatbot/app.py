@@ -16,6 +16,7 @@ from chatbot.db import Database, utcnow
 from chatbot.db.migrate import upgrade
 from chatbot.db.models import ProcessedDelivery
 from chatbot.i18n import detect_lang, normalize_lang, t
+from handlers.help import greeting
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class SellerGuard:
             if len(text) > MAX_MESSAGE_CHARS:
                 return [Reply("error", lang, t("core.too_long", lang, size=len(text),
                                                 limit=MAX_MESSAGE_CHARS), ok=False)]
-            if not text and msg.action is None and msg.command is None:
-                return [Reply("error", lang, t("core.empty", lang), ok=False)] if msg.direct else []
+            if not text and not msg.files and msg.action is None and msg.command is None:
+                return [greeting(lang)] if msg.direct else []  # e.g. a bare @mention
             return router.route(msg.with_(text=text), self.ctx)
         except Exception:
             log.exception("handling a message from %s failed", msg.actor)

@@ -23,6 +23,26 @@ class Action:
 
 
 @dataclass(frozen=True)
+class FileRef:
+    """A file the user sent with (or instead of) text: what it is, not its bytes."""
+
+    name: str
+    mimetype: str = ""
+    id: str = ""  # the platform's file id
+
+    @property
+    def kind(self) -> Literal["html", "image", "other"]:
+        """What the bot may do with it: a saved web page, a picture, or nothing yet."""
+        lowered = self.name.lower()
+        if self.mimetype in ("text/html", "application/xhtml+xml") or lowered.endswith(
+                (".html", ".htm", ".mhtml", ".mht", ".xhtml")):
+            return "html"
+        if self.mimetype.startswith("image/"):
+            return "image"
+        return "other"
+
+
+@dataclass(frozen=True)
 class Incoming:
     platform: str  # "console", "slack", "wecom", ...
     user: str  # the platform's user id
@@ -37,6 +57,8 @@ class Incoming:
     action: Action | None = None
     direct: bool = True  # a DM or an explicit mention; False for ambient channel chatter
     message_id: str = ""  # the platform's delivery id, for idempotency
+    files: tuple[FileRef, ...] = ()  # files sent with the message
+    locale: str | None = None  # the platform's language setting for the user ("zh-CN"), if known
 
     @property
     def actor(self) -> str:

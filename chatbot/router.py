@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import handlers
-from chatbot import dialog, intents, knowledge
+from chatbot import commands, dialog, intents
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Reply
 from chatbot.i18n import t, to_simplified
+from handlers import files
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,9 @@ class Command:
     typed: str  # what the user typed, e.g. "/checksite" or "查站"
 
 
-@lru_cache(maxsize=1)
 def _aliases() -> tuple[dict[str, str], dict[str, str], str]:
-    table = knowledge.load_yaml("commands.yaml")
-    slash: dict[str, str] = {}
-    text: dict[str, str] = {}
-    for name, forms in table.items():
-        if not isinstance(forms, dict):
-            continue
-        for form in forms.get("slash", []):
-            slash[form.lower()] = name
-        for form in forms.get("text", []):
-            text[to_simplified(form).lower()] = name
-    return slash, text, str(table.get("umbrella", "/sellerguard"))
+    table = commands.table()
+    return table.by_slash(), table.by_text(), table.umbrella
 
 
 _FIRST_WORD = re.compile(r"^\s*(\S+)(?:\s+(.*))?$", re.DOTALL)
@@ -75,6 +65,9 @@ def route(msg: Incoming, ctx: Context) -> list[Reply]:
         if action_handler is None:
             return [Reply("error", msg.lang, t("core.unknown_action", msg.lang), ok=False)]
         return action_handler(msg, ctx)
+
+    if msg.files and not msg.text:
+        return files.handle(msg, ctx)
 
     command = parse_command(msg)
     if command is not None:

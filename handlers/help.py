@@ -18,6 +18,14 @@ def overview(lang: Lang) -> Reply:
     return Reply("help", lang, t("help.intro", lang), parts)
 
 
+def greeting(lang: Lang) -> Reply:
+    """A short hello with the commands: the answer to a message with nothing in it (a bare
+    @mention)."""
+    commands = message("help.commands", lang)
+    items = tuple(Item(entry["usage"]) for entry in commands)
+    return Reply("help", lang, t("help.greeting", lang), (Checklist(items),))
+
+
 def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
     assert msg.lang is not None
     return [overview(msg.lang)]

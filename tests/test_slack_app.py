@@ -121,7 +121,8 @@ def test_bot_messages_and_edits_are_ignored(slack: SlackRig) -> None:
                  "text": "help", "channel": "DALICE", "ts": "1700000800.000100"})
     slack.event({"type": "message", "subtype": "message_changed", "channel_type": "im",
                  "channel": "DALICE", "ts": "1700000801.000100",
-                 "message": {"text": "help", "user": "UALICE"}})
+                 "message": {"text": "help", "user": "UBOT", "bot_id": "BBOT", "ts": "1700000700.000100",
+                             "edited": {"user": "UBOT", "ts": "1700000801.000000"}}})
     slack.event({"type": "message", "channel_type": "im", "user": "UALICE", "text": "/lang en",
                  "channel": "DALICE", "ts": "1700000802.000100"})
     slack.fake.wait_for("chat.postMessage")

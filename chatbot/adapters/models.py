@@ -25,3 +25,18 @@ class MemberLookup(Base):
     url: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SlackAnswer(Base):
+    """Which bot message answers which user message, so an edit of the question updates the
+    answer instead of posting a second one. `meaning` is the digest of what the question said
+    when it was answered. Rows of a workspace go when it uninstalls the app."""
+
+    __tablename__ = "slack_answers"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = mapped_column(String(32), index=True)
+    answer_ts: Mapped[str] = mapped_column(String(32))
+    meaning: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,7 +14,6 @@ or replay reaching any process is dropped.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import logging
 import re
@@ -22,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -31,12 +30,14 @@ from slack_sdk.errors import SlackApiError
 
 import handlers
 from chatbot import router
-from chatbot.adapters import lookups
+from chatbot.adapters import lookups, slack_answers
 from chatbot.adapters import slack_blocks as kit
 from chatbot.adapters import slack_views as views
+from chatbot.adapters.slack_incoming import Said, plain_text, said
+from chatbot.adapters.slack_where import Target, can_post, is_private, opens_thread, plan
 from chatbot.adapters.workers import JOB_KIND, WorkerPool
 from chatbot.app import SellerGuard
-from chatbot.conversation import Action, Incoming, Lang, Reply
+from chatbot.conversation import Action, Incoming, Lang, Paragraph, Reply
 from chatbot.i18n import t
 from chatbot.jobs import JobQueue
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 SLOW_COMMANDS = frozenset({"checksite"})  # they fetch: show "checking…" first, then replace it
-EPHEMERAL_INTENTS = frozenset({"help", "fallback", "error", "preferences"})
 MODERATOR_ACTIONS = frozenset({"bl.approve", "bl.reject", "bl.delist", "bl.merge"})
 REPORT_BUTTON = "site.report"
 LOCALE_TTL_SECONDS = 3600.0
@@ -57,47 +57,7 @@ HOME_SECTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("slack.home.audit", "blocklist", "audit", True),
 )
 
-_ENTITY = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
-
-
-def plain_text(text: str, *, drop_user: str = "") -> str:
-    """Slack's message markup back to what the user typed: links, e-mails, mentions, escapes."""
-
-    def replace(match: re.Match[str]) -> str:
-        target, label = match.group(1), match.group(2)
-        if target.startswith("@"):
-            return "" if target[1:] == drop_user else f"@{label or target[1:]}"
-        if target.startswith("#"):
-            return f"#{label or target[1:]}"
-        if target.startswith("!"):
-            return label or ""
-        if target.startswith("mailto:"):
-            return target[len("mailto:"):]
-        return target
-
-    return html.unescape(_ENTITY.sub(replace, text)).strip()
-
-
-def is_private(reply: Reply, *, slash: bool = False) -> bool:
-    """Only the asker should see it: marked private, a refusal or an error; for a slash command
-    (which nobody else saw being typed) also help and settings, which concern the asker alone."""
-    return reply.private or not reply.ok or (slash and reply.intent in EPHEMERAL_INTENTS)
-
-
-@dataclass
-class Target:
-    """Where the replies to one request go."""
-
-    channel: str
-    user: str
-    thread_ts: str = ""  # reply in this thread
-    replace_ts: str = ""  # the first reply replaces this message (chat.update)
-    response_url: str = ""  # the request's webhook, when there is one
-    ephemeral_source: bool = False  # the pressed button sat in an ephemeral message
-    is_dm: bool = False
-    placeholder: bool = False  # replace_ts is our own "checking…" message
-    replace_via_webhook: bool = False  # the placeholder went out through response_url
-    slash: bool = False  # answering a slash command
+__all__ = ["SlackAdapter", "Target", "is_private", "plain_text"]
 
 
 class _TTLCache:
@@ -105,6 +65,10 @@ class _TTLCache:
         self.ttl = ttl
         self._items: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def get(self, key: str, load: Callable[[], str | None]) -> str | None:
         now = time.monotonic()
@@ -133,6 +97,7 @@ class SlackAdapter:
         self.client = client or WebClient(token=settings.slack_bot_token or None,
                                           base_url=settings.slack_api_url)
         self.locales = _TTLCache(LOCALE_TTL_SECONDS)
+        self.dms = _TTLCache(LOCALE_TTL_SECONDS)  # user → the bot's DM channel with them
         self.bolt = App(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
@@ -151,6 +116,8 @@ class SlackAdapter:
             (app.event("message"), "on_message"),
             (app.event("app_mention"), "on_mention"),
             (app.event("app_home_opened"), "on_home_opened"),
+            (app.event("app_uninstalled"), "on_workspace_gone"),
+            (app.event("tokens_revoked"), "on_workspace_gone"),
             (app.action(re.compile(r".+")), "on_action"),
             (app.shortcut(views.REPORT_CALLBACK), "on_report_shortcut"),
         )
@@ -159,6 +126,9 @@ class SlackAdapter:
                 register(ack=_ack, lazy=[getattr(self, name)])
             else:  # ack, then hand the payload to a worker process: nothing else happens here
                 register(self._forwarder(name))
+        # Any other event (one the manifest does not subscribe to, or a new kind): acknowledged,
+        # so Slack does not retry it, and nothing else.
+        app.event(re.compile(r".*"))(_ack)
         # Modal submissions are answered in the ack itself (field errors), so they stay here.
         app.view(views.REPORT_CALLBACK)(self.on_report_submission)
         app.view(views.REJECT_CALLBACK)(self.on_reject_submission)
@@ -225,51 +195,58 @@ class SlackAdapter:
             platform=PLATFORM, user=user, text=plain_text(body.get("text", "")),
             workspace=body.get("team_id", ""), channel=channel, command=body.get("command"),
             direct=True, message_id=body.get("trigger_id", ""),
-            is_moderator=self.is_moderator(client, user),
+            is_moderator=self.is_moderator(client, user), locale=self.locale(client, user),
         )
         target = Target(channel=channel, user=user, response_url=body.get("response_url", ""), slash=True,
-                        is_dm=str(body.get("channel_name")) == "directmessage" or channel.startswith("D"))
+                        is_dm=self.is_bot_dm(client, channel, user), team=body.get("team_id", ""),
+                        postable=can_post(channel, str(body.get("channel_name") or "")))
         self.answer(client, msg, target, respond=respond)
 
     def on_message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient,
                    context: Mapping[str, Any]) -> None:
-        if event.get("subtype") not in (None, "file_share", "thread_broadcast") or event.get("bot_id"):
-            return
-        user, raw = event.get("user", ""), event.get("text", "") or ""
         bot_user = str(context.get("bot_user_id") or "")
-        is_dm = event.get("channel_type") == "im"
-        if not user or (not is_dm and bot_user and f"<@{bot_user}" in raw):
-            return  # a mention in a channel arrives as app_mention too; that listener answers it
-        if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
+        message = said(event, bot_user=bot_user)
+        if message is None or message.from_bot or not message.user:
             return
-        msg = Incoming(
-            platform=PLATFORM, user=user, text=plain_text(raw, drop_user=bot_user),
-            workspace=body.get("team_id", ""), channel=event.get("channel", ""),
-            thread=event.get("thread_ts", ""), direct=is_dm, message_id=body.get("event_id", ""),
-        )
-        if router.parse_command(msg) is not None:  # a typed command (黑名单 queue) may need rights
-            msg = msg.with_(is_moderator=self.is_moderator(client, user))
-        thread = event.get("thread_ts") or ("" if is_dm else event.get("ts", ""))
-        target = Target(channel=msg.channel, user=user, thread_ts=thread, is_dm=is_dm)
-        self.answer(client, msg, target)
+        if message.channel_type != "im" and message.mentions(bot_user):
+            return  # a mention in a channel arrives as app_mention too; that listener answers it
+        self._answer_said(body, message, client, bot_user, direct=message.channel_type == "im")
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: WebClient,
                    context: Mapping[str, Any]) -> None:
-        user = event.get("user", "")
-        if not user or event.get("bot_id"):
+        bot_user = str(context.get("bot_user_id") or "")
+        message = said(event, bot_user=bot_user)
+        if message is None or message.from_bot or not message.user:
             return
+        self._answer_said(body, message, client, bot_user, direct=True)
+
+    def _answer_said(self, body: Mapping[str, Any], message: Said, client: WebClient, bot_user: str,
+                     *, direct: bool) -> None:
+        """A user's message, new or edited, whichever event brought it. The same message (channel
+        and ts) saying the same thing is answered once; said differently (an edit that changed
+        it), its earlier answer is updated in place."""
         if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
             return
-        bot_user = str(context.get("bot_user_id") or "")
+        meaning = message.meaning(bot_user)
+        if not self.guard.first_delivery(f"{PLATFORM}:said:{message.channel}:{message.ts}:{meaning}"):
+            return  # a second event for the same words: message + app_mention, an unchanged edit
+        user, team = message.user, str(body.get("team_id") or "")
+        is_dm = message.channel_type == "im"
         msg = Incoming(
-            platform=PLATFORM, user=user, text=plain_text(event.get("text", ""), drop_user=bot_user),
-            workspace=body.get("team_id", ""), channel=event.get("channel", ""),
-            thread=event.get("thread_ts", ""), direct=True, message_id=body.get("event_id", ""),
-            is_moderator=self.is_moderator(client, user),
+            platform=PLATFORM, user=user, text=plain_text(message.text, drop_user=bot_user),
+            workspace=team, channel=message.channel, thread=message.thread_ts, direct=direct,
+            message_id=str(body.get("event_id") or ""), files=message.files,
+            locale=self.locale(client, user),
         )
-        target = Target(channel=msg.channel, user=user,
-                        thread_ts=event.get("thread_ts") or event.get("ts", ""))
-        self.answer(client, msg, target)
+        if (direct and not is_dm) or router.parse_command(msg) is not None:  # commands may need rights
+            msg = msg.with_(is_moderator=self.is_moderator(client, user))
+        target = Target(channel=message.channel, user=user, is_dm=is_dm, team=team,
+                        thread_ts=message.thread_ts or ("" if is_dm else message.ts),
+                        source_ts=message.ts)
+        earlier = slack_answers.find(self.guard.db, message.channel, message.ts) if message.edited else None
+        if earlier is not None:
+            target.replace_ts, target.edit = earlier.answer_ts, True
+        self.answer(client, msg, target, meaning=meaning)
 
     def on_action(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         pressed = (body.get("actions") or [{}])[0]
@@ -282,26 +259,31 @@ class SlackAdapter:
         container = body.get("container") or {}
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id", "") or container.get("channel_id", "")
+        in_home = container.get("type") == "view"
+        is_dm = not in_home and self.is_bot_dm(client, channel, user)
+        # An ephemeral message has no `message` object: its thread is only in the container
+        # (and nothing can be threaded under an ephemeral message itself). In the bot's DM a
+        # conversation needs no thread.
+        ephemeral = bool(container.get("is_ephemeral"))
+        thread = (message.get("thread_ts") or container.get("thread_ts")
+                  or ("" if is_dm or ephemeral else message.get("ts", "")))
         msg = Incoming(
             platform=PLATFORM, user=user, workspace=(body.get("team") or {}).get("id", ""),
-            channel=channel, thread=message.get("thread_ts", ""), action=Action(action_id, value),
+            channel=channel, thread=thread, action=Action(action_id, value),
             direct=True, message_id=f"{body.get('trigger_id')}:{pressed.get('action_ts')}",
-            is_moderator=self.is_moderator(client, user),
+            is_moderator=self.is_moderator(client, user), locale=self.locale(client, user),
         )
-        hint = self.locale(client, user)
+        hint = msg.locale
         if action_id == REPORT_BUTTON:
             lang = self.guard.resolve_lang(msg, hint)
-            origin = {"channel": channel, "thread": message.get("thread_ts") or message.get("ts", "")}
+            origin = {"channel": channel, "thread": thread}
             client.views_open(trigger_id=body.get("trigger_id", ""),
                               view=views.report_modal(lang, url=value, origin=origin))
             return
-        in_home = container.get("type") == "view"
-        target = Target(channel=channel, user=user,
-                        thread_ts=message.get("thread_ts") or message.get("ts", ""),
+        target = Target(channel=channel, user=user, thread_ts=thread,
                         replace_ts=container.get("message_ts", "") or message.get("ts", ""),
                         response_url=body.get("response_url", ""),
-                        ephemeral_source=bool(container.get("is_ephemeral")),
-                        is_dm=channel.startswith("D"))
+                        ephemeral_source=ephemeral, is_dm=is_dm, team=msg.workspace)
         if action_id in MODERATOR_ACTIONS and not msg.is_moderator:
             replies = [self._refusal(msg, hint)]
         elif action_id == views.REJECT_ACTION:  # a rejection needs a reason: ask for it first
@@ -404,26 +386,44 @@ class SlackAdapter:
         user = event.get("user", "")
         self.publish_home(client, user, self.locale(client, user))
 
+    def on_workspace_gone(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The app was removed from a workspace, or its bot token revoked: forget what was kept
+        for that workspace (and the cached facts about its people). A revoked user token alone
+        (`tokens.oauth`) changes nothing: the bot does not use one."""
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return
+        if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
+            return
+        team = str(body.get("team_id") or "")
+        removed = slack_answers.forget_workspace(self.guard.db, team)
+        self.locales.clear()
+        self.dms.clear()
+        log.info("workspace %s is gone (%s): %d remembered answers dropped", team, event.get("type"),
+                 removed)
+
     # -- answering ----------------------------------------------------------------------------
     def answer(self, client: WebClient, msg: Incoming, target: Target,
-               respond: Respond | None = None) -> None:
-        hint = self.locale(client, msg.user)
+               respond: Respond | None = None, *, meaning: str = "") -> None:
+        hint = msg.locale
         command = router.parse_command(msg)
-        if command is not None and command.name in SLOW_COMMANDS:
+        if command is not None and command.name in SLOW_COMMANDS and not target.edit:
             lang = self.guard.resolve_lang(msg, hint)
-            self._post_placeholder(client, target, lang, command.args, respond)
+            self._post_placeholder(client, target, lang, command.args, respond, meaning)
         replies = self.guard.handle(msg, lang_hint=hint)
         lookups.remember(self.guard.ctx, PLATFORM, msg.user, replies)
-        self.deliver(client, replies, target, respond=respond)
+        if target.edit and replies:
+            replies = [_merged(replies)]  # an edit updates the one earlier answer, never adds more
+        self.deliver(client, replies, target, respond=respond, meaning=meaning)
 
     def _post_placeholder(self, client: WebClient, target: Target, lang: Lang, args: str,
-                          respond: Respond | None) -> None:
+                          respond: Respond | None, meaning: str = "") -> None:
         first_word = args.split()[0] if args.split() else ""
         text = t("slack.checking", lang, target=first_word) if first_word else t("slack.checking_any", lang)
         try:
             posted = client.chat_postMessage(channel=target.channel, text=text,
                                              thread_ts=target.thread_ts or None)
             target.replace_ts, target.placeholder = str(posted.get("ts", "")), True
+            self._remember_answer(target, target.replace_ts, meaning)
             if not target.thread_ts and not target.is_dm:
                 target.thread_ts = target.replace_ts  # files and follow-ups go under the result
         except SlackApiError as exc:
@@ -435,49 +435,86 @@ class SlackAdapter:
                 target.replace_via_webhook = target.placeholder = True
 
     def deliver(self, client: WebClient, replies: Iterable[Reply], target: Target,
-                respond: Respond | None = None) -> None:
+                respond: Respond | None = None, *, meaning: str = "") -> None:
+        """Sends the replies to one request where `slack_where.plan` says."""
+        replies = list(replies)
+        target.open_thread = opens_thread(target, replies)
         for index, reply in enumerate(replies):
             try:
-                self._deliver_one(client, reply, target, respond, first=index == 0)
+                self._deliver_one(client, reply, target, respond, first=index == 0, meaning=meaning)
             except SlackApiError as exc:
                 log.warning("could not deliver a %s reply to %s: %s", reply.intent, target.channel,
                             exc.response.get("error"))
 
     def _deliver_one(self, client: WebClient, reply: Reply, target: Target, respond: Respond | None,
-                     *, first: bool) -> None:
+                     *, first: bool, meaning: str = "") -> None:
         blocks = kit.reply_blocks(reply)
         text = kit.fallback_text(reply)
-        hidden = is_private(reply, slash=target.slash) and not target.is_dm  # only the asker may see it
-        has_source = bool(target.replace_ts or target.replace_via_webhook)
-        # The first reply takes the place of the pressed message or of "checking…"; a refusal
-        # never wipes a checklist, and a private answer never replaces a public message.
-        replace = first and has_source and (reply.ok or target.placeholder) and not hidden
-        if replace and target.replace_via_webhook and respond is not None:
+        hidden = target.hidden(reply)
+        step = plan(reply, target, first=first)
+        if first and target.placeholder and step not in ("update", "webhook_replace_public"):
+            self._drop_placeholder(client, target, respond)  # its answer turned out private
+            step = plan(reply, target, first=first)
+        if respond is None and step.startswith("webhook"):
+            step = "post_ephemeral" if hidden else "post"
+        if step == "webhook_replace_public":
+            assert respond is not None
             respond(text=text, blocks=blocks, replace_original=True, response_type="in_channel")
-        elif replace and target.ephemeral_source and respond is not None:
+        elif step == "webhook_replace":
+            assert respond is not None
             respond(text=text, blocks=blocks, replace_original=True)  # stays visible to the presser only
-        elif replace:
+        elif step == "update":
             client.chat_update(channel=target.channel, ts=target.replace_ts, text=text, blocks=blocks)
+            if target.edit:
+                self._remember_answer(target, target.replace_ts, meaning)
+        elif step == "webhook_ephemeral":
+            assert respond is not None
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        elif step == "post_ephemeral":
+            try:
+                client.chat_postEphemeral(channel=target.channel, user=target.user, text=text,
+                                          blocks=blocks, thread_ts=target.thread_ts or None)
+            except SlackApiError:
+                if respond is None or not target.response_url:
+                    raise
+                # A conversation the bot is no member of: the request's webhook still reaches it.
+                respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        elif step == "webhook_public":
+            assert respond is not None
+            respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
         else:
-            if first and target.placeholder:
-                self._drop_placeholder(client, target, respond)
-            if hidden:
-                self._ephemeral(client, target, text, blocks, respond)
-            elif target.response_url and respond is not None and not target.thread_ts:
-                respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
-            else:
-                client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
-                                        thread_ts=target.thread_ts or None)
+            self._post(client, target, text, blocks, meaning)
         for attachment in kit.attachments(reply):
             self.upload(client, attachment, target, reply.lang, private=hidden)
 
-    def _ephemeral(self, client: WebClient, target: Target, text: str, blocks: list[kit.Block],
-                   respond: Respond | None) -> None:
-        if target.response_url and respond is not None:
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    def _post(self, client: WebClient, target: Target, text: str, blocks: list[kit.Block],
+              meaning: str) -> None:
+        """chat.postMessage where the target says; the first public answer to a user's message
+        is remembered (for edits), and a slash command's first answer opens the thread for the
+        rest. A channel that refuses the bot still gets a slash command's answer by webhook."""
+        try:
+            posted = client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
+                                             thread_ts=target.thread_ts or None)
+        except SlackApiError:
+            if not (target.open_thread and target.response_url):
+                raise
+            target.open_thread = False
+            Respond(response_url=target.response_url)(
+                text=text, blocks=blocks, response_type="in_channel", replace_original=False)
             return
-        client.chat_postEphemeral(channel=target.channel, user=target.user, text=text, blocks=blocks,
-                                  thread_ts=target.thread_ts or None)
+        ts = str(posted.get("ts", ""))
+        if target.open_thread and not target.thread_ts:
+            target.thread_ts = ts
+        self._remember_answer(target, ts, meaning)
+
+    def _remember_answer(self, target: Target, answer_ts: str, meaning: str) -> None:
+        if not target.source_ts or not answer_ts or not meaning:
+            return
+        earlier = slack_answers.find(self.guard.db, target.channel, target.source_ts)
+        if earlier is not None and not target.edit:
+            return  # the first answer stands for the message; later ones are follow-ups
+        slack_answers.remember(self.guard.db, team=target.team, channel=target.channel,
+                               message_ts=target.source_ts, answer_ts=answer_ts, meaning=meaning)
 
     def _drop_placeholder(self, client: WebClient, target: Target, respond: Respond | None) -> None:
         """A "checking…" message whose answer turned out private (a typo in the URL) goes away."""
@@ -488,6 +525,8 @@ class SlackAdapter:
                 client.chat_delete(channel=target.channel, ts=target.replace_ts)
         except SlackApiError as exc:
             log.info("could not remove the placeholder: %s", exc.response.get("error"))
+        if target.source_ts:
+            slack_answers.forget(self.guard.db, target.channel, target.source_ts)
         if target.thread_ts == target.replace_ts:
             target.thread_ts = ""
         target.replace_ts, target.replace_via_webhook, target.placeholder = "", False, False
@@ -572,6 +611,23 @@ class SlackAdapter:
 
         return self.locales.get(user, load)
 
+    def is_bot_dm(self, client: WebClient, channel: str, user: str) -> bool:
+        """Whether `channel` is the bot's own DM with `user`: only that one is private to the
+        asker. A DM between two people also has a `D…` id (and `channel_name` `directmessage`),
+        so the id is compared with the DM Slack opens between the bot and the user (cached)."""
+        if not channel.startswith("D") or not user:
+            return False
+
+        def load() -> str | None:
+            try:
+                opened = client.conversations_open(users=user)
+            except SlackApiError as exc:
+                log.info("conversations.open for %s failed: %s", user, exc.response.get("error"))
+                return None
+            return str((opened.get("channel") or {}).get("id") or "") or None
+
+        return self.dms.get(user, load) == channel
+
     def is_moderator(self, client: WebClient, user: str) -> bool:
         """Configured moderators, or members of the moderator user group (asked every time, so
         a removal takes effect at once)."""
@@ -617,6 +673,7 @@ _LISTENER_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "on_message": ("event", ("event_id",)),
     "on_mention": ("event", ("event_id",)),
     "on_home_opened": ("event", ("event_id",)),
+    "on_workspace_gone": ("event", ("event_id",)),
     "on_report_shortcut": ("shortcut", ("trigger_id",)),
 }
 
@@ -628,6 +685,17 @@ def listener_delivery_key(name: str, body: Mapping[str, Any]) -> str:
         return _delivery_key("action", body, f"{body.get('trigger_id')}:{pressed.get('action_ts')}")
     kind, fields = _LISTENER_KEYS[name]
     return _delivery_key(kind, body, ":".join(str(body.get(field)) for field in fields))
+
+
+def _merged(replies: list[Reply]) -> Reply:
+    """Several replies as one message (the update of an earlier answer)."""
+    first = replies[0]
+    parts = list(first.parts)
+    for reply in replies[1:]:
+        parts += [Paragraph(reply.text), *reply.parts]
+    return Reply(first.intent, first.lang, first.text, tuple(parts),
+                 private=any(r.private for r in replies), ok=all(r.ok for r in replies),
+                 data=first.data)
 
 
 def _lang_of(metadata: Mapping[str, Any]) -> Lang:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chatbot import commands
 from chatbot.conversation import (
     Actions,
     Attachment,
@@ -192,7 +193,9 @@ def part_blocks(part: object) -> list[Block]:
 
 
 def reply_blocks(reply: Reply, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
-    """The reply's summary text and parts as blocks; a leading heading stays on top."""
+    """The reply's summary text and parts as blocks; a leading heading stays on top. Commands
+    are named the way Slack offers them (chatbot/commands.py)."""
+    reply = commands.for_platform(reply, "slack")
     parts = list(reply.parts)
     blocks: list[Block] = []
     if parts and isinstance(parts[0], Heading):
@@ -209,7 +212,7 @@ def attachments(reply: Reply) -> list[Attachment]:
 
 def fallback_text(reply: Reply) -> str:
     """The notification text that goes with blocks (shown where blocks cannot be)."""
-    return clip(reply.text or reply.intent, FALLBACK_TEXT_CHARS)
+    return clip(commands.rewrite(reply.text, "slack") or reply.intent, FALLBACK_TEXT_CHARS)
 
 
 def fit(blocks: Sequence[Block], limit: int) -> list[Block]:
