@@ -5,10 +5,12 @@ Every listener acknowledges at once (`process_before_response=True`, so the ack 
 behind slow work). With worker processes (`sellerguard serve`'s default) the payload is stored
 as a job in the database (chatbot/jobs.py) and a worker runs the listener
 (chatbot/adapters/workers.py); without, the work runs in a Bolt lazy listener on a sized executor
-in this process. Answers go out through
-`response_url`, `chat.postMessage`, `chat.update` and file uploads. Each delivery is handled
-once: its key goes through `SellerGuard.first_delivery`, a unique row in the database, so a retry
-or replay reaching any process is dropped.
+in this process. Each delivery is handled once: its key goes through `SellerGuard.first_delivery`,
+a unique row in the database, so a retry or replay reaching any process is dropped.
+
+The stages live in their own modules: slack_incoming (payload → what a user said),
+slack_where (where answers go and who sees them), slack_delivery (the calls that put them
+there), slack_blocks and slack_views (Block Kit), slack_answers (answers remembered for edits).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
@@ -33,11 +35,12 @@ from chatbot import router
 from chatbot.adapters import lookups, slack_answers
 from chatbot.adapters import slack_blocks as kit
 from chatbot.adapters import slack_views as views
+from chatbot.adapters.slack_delivery import Delivery, merged
 from chatbot.adapters.slack_incoming import Said, plain_text, said
-from chatbot.adapters.slack_where import Target, can_post, is_private, opens_thread, plan
+from chatbot.adapters.slack_where import Target, can_post, is_private
 from chatbot.adapters.workers import JOB_KIND, WorkerPool
 from chatbot.app import SellerGuard
-from chatbot.conversation import Action, Incoming, Lang, Paragraph, Reply
+from chatbot.conversation import Action, Incoming, Lang, Reply
 from chatbot.i18n import t
 from chatbot.jobs import JobQueue
 
@@ -97,6 +100,7 @@ class SlackAdapter:
         self.client = client or WebClient(token=settings.slack_bot_token or None,
                                           base_url=settings.slack_api_url)
         self.locales = _TTLCache(LOCALE_TTL_SECONDS)
+        self.delivery = Delivery(guard.db)
         self.dms = _TTLCache(LOCALE_TTL_SECONDS)  # user → the bot's DM channel with them
         self.bolt = App(
             client=self.client,
@@ -296,7 +300,7 @@ class SlackAdapter:
         if in_home:  # a button in App Home: redraw it with the result
             self.publish_home(client, user, hint, last_action=replies)
             return
-        self.deliver(client, replies, target, respond=respond)
+        self.delivery.deliver(client, replies, target, respond=respond)
 
     def on_report_shortcut(self, body: dict[str, Any], client: WebClient) -> None:
         user = (body.get("user") or {}).get("id", "")
@@ -374,7 +378,7 @@ class SlackAdapter:
             fields = {name: origin[name] for name in Target.__dataclass_fields__ if name in origin}
             target = Target(**{"channel": "", "user": user, **fields})
             respond = Respond(response_url=target.response_url) if target.response_url else None
-            self.deliver(client, replies, target, respond=respond)
+            self.delivery.deliver(client, replies, target, respond=respond)
         except Exception:
             log.exception("could not show a rejection to %s", user)
 
@@ -408,166 +412,12 @@ class SlackAdapter:
         command = router.parse_command(msg)
         if command is not None and command.name in SLOW_COMMANDS and not target.edit:
             lang = self.guard.resolve_lang(msg, hint)
-            self._post_placeholder(client, target, lang, command.args, respond, meaning)
+            self.delivery.post_placeholder(client, target, lang, command.args, respond, meaning)
         replies = self.guard.handle(msg, lang_hint=hint)
         lookups.remember(self.guard.ctx, PLATFORM, msg.user, replies)
         if target.edit and replies:
-            replies = [_merged(replies)]  # an edit updates the one earlier answer, never adds more
-        self.deliver(client, replies, target, respond=respond, meaning=meaning)
-
-    def _post_placeholder(self, client: WebClient, target: Target, lang: Lang, args: str,
-                          respond: Respond | None, meaning: str = "") -> None:
-        first_word = args.split()[0] if args.split() else ""
-        text = t("slack.checking", lang, target=first_word) if first_word else t("slack.checking_any", lang)
-        try:
-            posted = client.chat_postMessage(channel=target.channel, text=text,
-                                             thread_ts=target.thread_ts or None)
-            target.replace_ts, target.placeholder = str(posted.get("ts", "")), True
-            self._remember_answer(target, target.replace_ts, meaning)
-            if not target.thread_ts and not target.is_dm:
-                target.thread_ts = target.replace_ts  # files and follow-ups go under the result
-        except SlackApiError as exc:
-            # A slash command in a channel the bot is not in: the webhook still reaches it.
-            log.info("placeholder post failed (%s); answering through response_url",
-                     exc.response.get("error"))
-            if respond is not None and target.response_url:
-                respond(text=text, response_type="in_channel")
-                target.replace_via_webhook = target.placeholder = True
-
-    def deliver(self, client: WebClient, replies: Iterable[Reply], target: Target,
-                respond: Respond | None = None, *, meaning: str = "") -> None:
-        """Sends the replies to one request where `slack_where.plan` says."""
-        replies = list(replies)
-        target.open_thread = opens_thread(target, replies)
-        for index, reply in enumerate(replies):
-            try:
-                self._deliver_one(client, reply, target, respond, first=index == 0, meaning=meaning)
-            except SlackApiError as exc:
-                log.warning("could not deliver a %s reply to %s: %s", reply.intent, target.channel,
-                            exc.response.get("error"))
-
-    def _deliver_one(self, client: WebClient, reply: Reply, target: Target, respond: Respond | None,
-                     *, first: bool, meaning: str = "") -> None:
-        blocks = kit.reply_blocks(reply)
-        text = kit.fallback_text(reply)
-        hidden = target.hidden(reply)
-        step = plan(reply, target, first=first)
-        if first and target.placeholder and step not in ("update", "webhook_replace_public"):
-            self._drop_placeholder(client, target, respond)  # its answer turned out private
-            step = plan(reply, target, first=first)
-        if respond is None and step.startswith("webhook"):
-            step = "post_ephemeral" if hidden else "post"
-        if step == "webhook_replace_public":
-            assert respond is not None
-            respond(text=text, blocks=blocks, replace_original=True, response_type="in_channel")
-        elif step == "webhook_replace":
-            assert respond is not None
-            respond(text=text, blocks=blocks, replace_original=True)  # stays visible to the presser only
-        elif step == "update":
-            client.chat_update(channel=target.channel, ts=target.replace_ts, text=text, blocks=blocks)
-            if target.edit:
-                self._remember_answer(target, target.replace_ts, meaning)
-        elif step == "webhook_ephemeral":
-            assert respond is not None
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif step == "post_ephemeral":
-            try:
-                client.chat_postEphemeral(channel=target.channel, user=target.user, text=text,
-                                          blocks=blocks, thread_ts=target.thread_ts or None)
-            except SlackApiError:
-                if respond is None or not target.response_url:
-                    raise
-                # A conversation the bot is no member of: the request's webhook still reaches it.
-                respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif step == "webhook_public":
-            assert respond is not None
-            respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
-        else:
-            self._post(client, target, text, blocks, meaning)
-        for attachment in kit.attachments(reply):
-            self.upload(client, attachment, target, reply.lang, private=hidden)
-
-    def _post(self, client: WebClient, target: Target, text: str, blocks: list[kit.Block],
-              meaning: str) -> None:
-        """chat.postMessage where the target says; the first public answer to a user's message
-        is remembered (for edits), and a slash command's first answer opens the thread for the
-        rest. A channel that refuses the bot still gets a slash command's answer by webhook."""
-        try:
-            posted = client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
-                                             thread_ts=target.thread_ts or None)
-        except SlackApiError:
-            if not (target.open_thread and target.response_url):
-                raise
-            target.open_thread = False
-            Respond(response_url=target.response_url)(
-                text=text, blocks=blocks, response_type="in_channel", replace_original=False)
-            return
-        ts = str(posted.get("ts", ""))
-        if target.open_thread and not target.thread_ts:
-            target.thread_ts = ts
-        self._remember_answer(target, ts, meaning)
-
-    def _remember_answer(self, target: Target, answer_ts: str, meaning: str) -> None:
-        if not target.source_ts or not answer_ts or not meaning:
-            return
-        earlier = slack_answers.find(self.guard.db, target.channel, target.source_ts)
-        if earlier is not None and not target.edit:
-            return  # the first answer stands for the message; later ones are follow-ups
-        slack_answers.remember(self.guard.db, team=target.team, channel=target.channel,
-                               message_ts=target.source_ts, answer_ts=answer_ts, meaning=meaning)
-
-    def _drop_placeholder(self, client: WebClient, target: Target, respond: Respond | None) -> None:
-        """A "checking…" message whose answer turned out private (a typo in the URL) goes away."""
-        try:
-            if target.replace_via_webhook and respond is not None:
-                respond(delete_original=True)
-            elif target.replace_ts:
-                client.chat_delete(channel=target.channel, ts=target.replace_ts)
-        except SlackApiError as exc:
-            log.info("could not remove the placeholder: %s", exc.response.get("error"))
-        if target.source_ts:
-            slack_answers.forget(self.guard.db, target.channel, target.source_ts)
-        if target.thread_ts == target.replace_ts:
-            target.thread_ts = ""
-        target.replace_ts, target.replace_via_webhook, target.placeholder = "", False, False
-
-    def upload(self, client: WebClient, attachment: Any, target: Target, lang: Lang,
-               *, private: bool) -> None:
-        """An evidence file into the reply's thread; into the asker's DM when the reply is private
-        or the channel refuses it (the bot is not a member); failing both, say so."""
-        if not attachment.path and not attachment.data:
-            return
-        content: dict[str, Any] = (
-            {"file": attachment.path} if attachment.path else {"content": attachment.data}
-        )
-        title = attachment.title or attachment.filename
-        error = ""
-        places = [] if private else [(target.channel, target.thread_ts)]
-        if not target.is_dm:
-            places.append(("", ""))  # "" = the asker's DM, opened on demand
-        for channel, thread in places:
-            try:
-                if not channel:
-                    opened = client.conversations_open(users=target.user)
-                    channel = str((opened.get("channel") or {}).get("id", ""))
-                client.files_upload_v2(channel=channel, thread_ts=thread or None,
-                                       filename=attachment.filename, title=title, **content)
-                return
-            except SlackApiError as exc:
-                error = str(exc.response.get("error"))
-            except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-                error = type(exc).__name__  # the report file is unreadable: no other place helps
-                break
-            except Exception as exc:  # the upload URL or the network failed: try the next place
-                error = type(exc).__name__
-            log.info("upload of %s to %s failed: %s", attachment.filename, channel or "DM", error)
-        log.warning("upload of %s failed everywhere: %s", attachment.filename, error)
-        note = t("slack.upload_failed", lang, filename=attachment.filename, error=error)
-        try:
-            client.chat_postEphemeral(channel=target.channel, user=target.user, text=note,
-                                      thread_ts=target.thread_ts or None)
-        except SlackApiError:
-            log.warning("could not tell %s about the failed upload", target.user)
+            replies = [merged(replies)]  # an edit updates the one earlier answer, never adds more
+        self.delivery.deliver(client, replies, target, respond=respond, meaning=meaning)
 
     # -- App Home -----------------------------------------------------------------------------
     def publish_home(self, client: WebClient, user: str, hint: str | None,
@@ -685,17 +535,6 @@ def listener_delivery_key(name: str, body: Mapping[str, Any]) -> str:
         return _delivery_key("action", body, f"{body.get('trigger_id')}:{pressed.get('action_ts')}")
     kind, fields = _LISTENER_KEYS[name]
     return _delivery_key(kind, body, ":".join(str(body.get(field)) for field in fields))
-
-
-def _merged(replies: list[Reply]) -> Reply:
-    """Several replies as one message (the update of an earlier answer)."""
-    first = replies[0]
-    parts = list(first.parts)
-    for reply in replies[1:]:
-        parts += [Paragraph(reply.text), *reply.parts]
-    return Reply(first.intent, first.lang, first.text, tuple(parts),
-                 private=any(r.private for r in replies), ok=all(r.ok for r in replies),
-                 data=first.data)
 
 
 def _lang_of(metadata: Mapping[str, Any]) -> Lang:
