@@ -230,3 +230,17 @@ def test_every_subscribed_event_has_a_recorded_payload() -> None:
                    for e in recorded), event
     unsubscribed = {e["type"] for e in recorded} - {_subscribed_event_types(e) for e in subscribed}
     assert unsubscribed, "a payload of an event the app does not subscribe to is replayed too"
+
+
+# -- language on Slack -----------------------------------------------------------------------------
+@pytest.mark.parametrize("fixture", ["app_mention", "message_im", "command_help_in_bot_dm",
+                                     "block_actions_message_in_thread"])
+def test_the_users_slack_locale_travels_on_the_message(replay: Replay, fixture: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = replay.rig.adapter.guard
+    seen = []
+    handle = guard.handle
+    monkeypatch.setattr(guard, "handle", lambda msg, **kw: seen.append(msg) or handle(msg, **kw))
+    replay.fake.locales["UALICE"] = "zh-TW"
+    replay.send(fixture)
+    assert [msg.locale for msg in seen] == ["zh-TW"]
