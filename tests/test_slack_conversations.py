@@ -244,3 +244,23 @@ def test_the_users_slack_locale_travels_on_the_message(replay: Replay, fixture: 
     replay.fake.locales["UALICE"] = "zh-TW"
     replay.send(fixture)
     assert [msg.locale for msg in seen] == ["zh-TW"]
+
+
+def test_button_in_a_modal_shows_the_result_in_that_modal(replay: Replay) -> None:
+    replay.send("block_actions_in_modal")
+    assert replay.calls() == ["views.update"]
+    update = replay.fake.of("views.update")[0]
+    assert update.params["view_id"] == "V0MODAL001" and update.params["hash"] == "1700012000.xyz"
+    assert update.params["view"]["type"] == "modal"
+
+
+@pytest.mark.parametrize(("fixture", "channel", "thread"), [
+    ("app_mention_in_thread", "C0GENERAL", "1700013000.000100"),
+    ("message_im_in_thread", "DUALICE", "1700013100.000100"),
+])
+def test_a_question_asked_in_a_thread_is_answered_in_that_thread(
+        replay: Replay, fixture: str, channel: str, thread: str) -> None:
+    replay.send(fixture)
+    assert replay.calls() == ["chat.postMessage"]
+    answer = replay.fake.of("chat.postMessage")[0]
+    assert (answer.params["channel"], answer.params["thread_ts"]) == (channel, thread)

@@ -263,8 +263,10 @@ class SlackAdapter:
         container = body.get("container") or {}
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id", "") or container.get("channel_id", "")
-        in_home = container.get("type") == "view"
-        is_dm = not in_home and self.is_bot_dm(client, channel, user)
+        surface = body.get("view") or {}
+        in_view = container.get("type") == "view"  # App Home, or a modal
+        in_home = in_view and surface.get("type") != "modal"
+        is_dm = not in_view and self.is_bot_dm(client, channel, user)
         # An ephemeral message has no `message` object: its thread is only in the container
         # (and nothing can be threaded under an ephemeral message itself). In the bot's DM a
         # conversation needs no thread.
@@ -299,6 +301,12 @@ class SlackAdapter:
             replies = self.guard.handle(msg, lang_hint=hint)
         if in_home:  # a button in App Home: redraw it with the result
             self.publish_home(client, user, hint, last_action=replies)
+            return
+        if in_view:  # a button in a modal: the modal shows the result
+            lang = replies[0].lang if replies else self.guard.resolve_lang(msg, hint)
+            shown = views.result_modal(replies, lang, title_key="slack.modal_title",
+                                       callback=str(surface.get("callback_id") or "sellerguard"))
+            client.views_update(view_id=str(surface.get("id", "")), hash=surface.get("hash"), view=shown)
             return
         self.delivery.deliver(client, replies, target, respond=respond)
 

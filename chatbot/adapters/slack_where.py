@@ -13,7 +13,8 @@ A conversation lives in one place, and every answer and follow-up stays there:
 - a button on a message: that message's thread; the first answer updates the message.
 - a button on an ephemeral message (no `message` object; the thread only in
   `container.thread_ts`): the same thread, and only the presser sees anything.
-- a button in App Home (`container.type` `view`): App Home is redrawn with the result.
+- a button in App Home (`container.type` `view`, a `home` view): App Home is redrawn with
+  the result; a button in a modal: the modal shows the result (views.update).
 - an edited message (same channel and `ts`, new words): its earlier answer, updated.
 
 Only the bot's own DM is private by nature: a DM between two people (`channel_name`
