@@ -17,7 +17,9 @@ from chatbot.conversation import Reply
 from handlers.help import overview
 
 ROOT = Path(__file__).resolve().parent.parent
-MESSAGES = ROOT / "knowledge" / "messages"
+KNOWLEDGE = ROOT / "knowledge"
+# Everything a reply's words come from: messages, checklist steps, letter descriptions.
+REPLY_SOURCES = ("messages/*/*.yaml", "checklists/*.yaml", "letters/*.yaml")
 # A "/word" on its own, as a user would type it (not a path or a URL).
 SLACK_BUILT_IN = {"/invite"}  # Slack's own commands exist in every workspace
 MENTIONED = re.compile(r"(?<![\w/.:\-])/([A-Za-z][\w-]*)(?![\w/\-])")
@@ -35,12 +37,13 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def every_message() -> list[tuple[str, str]]:
-    """(file:key path, text) for every reply text in every language."""
+    """(file, text) for every reply text in every language."""
     found = []
-    for path in sorted(MESSAGES.glob("*/*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for text in _strings(data):
-            found.append((str(path.relative_to(MESSAGES)), text))
+    for pattern in REPLY_SOURCES:
+        for path in sorted(KNOWLEDGE.glob(pattern)):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            found += [(str(path.relative_to(KNOWLEDGE)), text) for text in _strings(data)]
+    assert len(found) > 300
     return found
 
 
