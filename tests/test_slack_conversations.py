@@ -264,3 +264,14 @@ def test_a_question_asked_in_a_thread_is_answered_in_that_thread(
     assert replay.calls() == ["chat.postMessage"]
     answer = replay.fake.of("chat.postMessage")[0]
     assert (answer.params["channel"], answer.params["thread_ts"]) == (channel, thread)
+
+
+def test_button_in_a_dm_between_two_people_answers_through_its_webhook(replay: Replay) -> None:
+    # The message came through a slash command's webhook; the bot is no member of that DM.
+    for method in ("chat.update", "chat.postMessage"):
+        replay.fake.errors[(method, "D0HUMANS01")] = "channel_not_found"
+    replay.send("block_actions_dm_between_people")
+    assert replay.calls() == ["conversations.open", "chat.update", "webhook", "chat.postMessage", "webhook"]
+    first, second = replay.fake.of("webhook")
+    assert first.params["replace_original"] is True
+    assert second.params["replace_original"] is False and second.params["response_type"] == "in_channel"

@@ -14,12 +14,26 @@ from slack_sdk.errors import SlackApiError
 
 from chatbot.adapters import slack_answers
 from chatbot.adapters import slack_blocks as kit
-from chatbot.adapters.slack_where import Target, opens_thread, plan
+from chatbot.adapters.slack_where import Step, Target, opens_thread, plan
 from chatbot.conversation import Lang, Paragraph, Reply
 from chatbot.db import Database
 from chatbot.i18n import t
 
 log = logging.getLogger(__name__)
+
+# What each webhook step sends along with the reply (Slack's response_url fields).
+WEBHOOK_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "webhook_replace_public": {"replace_original": True, "response_type": "in_channel"},
+    "webhook_replace": {"replace_original": True},  # an ephemeral message stays ephemeral
+    "webhook_ephemeral": {"response_type": "ephemeral", "replace_original": False},
+    "webhook_public": {"response_type": "in_channel", "replace_original": False},
+}
+# When a Web API call is refused where the bot is no member, the webhook that does the same.
+WEBHOOK_INSTEAD: dict[Step, Step] = {
+    "update": "webhook_replace_public",
+    "post_ephemeral": "webhook_ephemeral",
+    "post": "webhook_public",
+}
 
 
 class Delivery:
@@ -62,64 +76,48 @@ class Delivery:
 
     def _deliver_one(self, client: WebClient, reply: Reply, target: Target, respond: Respond | None,
                      *, first: bool, meaning: str = "") -> None:
-        blocks = kit.reply_blocks(reply)
-        text = kit.fallback_text(reply)
         hidden = target.hidden(reply)
         step = plan(reply, target, first=first)
         if first and target.placeholder and step not in ("update", "webhook_replace_public"):
             self._drop_placeholder(client, target, respond)  # its answer turned out private
             step = plan(reply, target, first=first)
+        if respond is None and target.response_url:
+            respond = Respond(response_url=target.response_url)
         if respond is None and step.startswith("webhook"):
             step = "post_ephemeral" if hidden else "post"
-        if step == "webhook_replace_public":
+        try:
+            self._send(step, client, reply, target, respond, meaning)
+        except SlackApiError:
+            # A conversation the bot is no member of (another person's DM, a channel it was not
+            # invited to): the request's webhook still reaches it.
+            if respond is None or step not in WEBHOOK_INSTEAD:
+                raise
+            target.open_thread = False
+            self._send(WEBHOOK_INSTEAD[step], client, reply, target, respond, meaning)
+        for attachment in kit.attachments(reply):
+            self.upload(client, attachment, target, reply.lang, private=hidden)
+
+    def _send(self, step: Step, client: WebClient, reply: Reply, target: Target,
+              respond: Respond | None, meaning: str) -> None:
+        blocks = kit.reply_blocks(reply)
+        text = kit.fallback_text(reply)
+        if step.startswith("webhook"):
             assert respond is not None
-            respond(text=text, blocks=blocks, replace_original=True, response_type="in_channel")
-        elif step == "webhook_replace":
-            assert respond is not None
-            respond(text=text, blocks=blocks, replace_original=True)  # stays visible to the presser only
+            respond(text=text, blocks=blocks, **WEBHOOK_ARGUMENTS[step])
         elif step == "update":
             client.chat_update(channel=target.channel, ts=target.replace_ts, text=text, blocks=blocks)
             if target.edit:
                 self.remember_answer(target, target.replace_ts, meaning)
-        elif step == "webhook_ephemeral":
-            assert respond is not None
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         elif step == "post_ephemeral":
-            try:
-                client.chat_postEphemeral(channel=target.channel, user=target.user, text=text,
-                                          blocks=blocks, thread_ts=target.thread_ts or None)
-            except SlackApiError:
-                if respond is None or not target.response_url:
-                    raise
-                # A conversation the bot is no member of: the request's webhook still reaches it.
-                respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif step == "webhook_public":
-            assert respond is not None
-            respond(text=text, blocks=blocks, response_type="in_channel", replace_original=False)
+            client.chat_postEphemeral(channel=target.channel, user=target.user, text=text,
+                                      blocks=blocks, thread_ts=target.thread_ts or None)
         else:
-            self._post(client, target, text, blocks, meaning)
-        for attachment in kit.attachments(reply):
-            self.upload(client, attachment, target, reply.lang, private=hidden)
-
-    def _post(self, client: WebClient, target: Target, text: str, blocks: list[kit.Block],
-              meaning: str) -> None:
-        """chat.postMessage where the target says; the first public answer to a user's message
-        is remembered (for edits), and a slash command's first answer opens the thread for the
-        rest. A channel that refuses the bot still gets a slash command's answer by webhook."""
-        try:
             posted = client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
                                              thread_ts=target.thread_ts or None)
-        except SlackApiError:
-            if not (target.open_thread and target.response_url):
-                raise
-            target.open_thread = False
-            Respond(response_url=target.response_url)(
-                text=text, blocks=blocks, response_type="in_channel", replace_original=False)
-            return
-        ts = str(posted.get("ts", ""))
-        if target.open_thread and not target.thread_ts:
-            target.thread_ts = ts
-        self.remember_answer(target, ts, meaning)
+            ts = str(posted.get("ts", ""))
+            if target.open_thread and not target.thread_ts:
+                target.thread_ts = ts  # a slash command's first answer opens the thread for the rest
+            self.remember_answer(target, ts, meaning)
 
     def remember_answer(self, target: Target, answer_ts: str, meaning: str) -> None:
         """The first public answer to a user's message stands for it (an edit updates it)."""
