@@ -48,6 +48,12 @@ def test_edited_mention_updates_its_answer_only_when_its_meaning_changed(replay:
     assert update.params["ts"] == answer.response["ts"]
     assert "shop-two.com" in _texts(update) and "shop-one.com" not in _texts(update)
 
+    # Edited back to the first URL: the answer follows again.
+    replay.send("app_mention_edited_same_meaning", event_id="Ev0MENTION04")
+    assert replay.calls() == ["chat.postMessage", "chat.update", "chat.update"]
+    back = replay.fake.of("chat.update")[1]
+    assert back.params["ts"] == answer.response["ts"] and "shop-one.com" in _texts(back)
+
 
 def test_edits_in_the_bots_dm(replay: Replay) -> None:
     replay.send("message_im")

@@ -232,7 +232,13 @@ class SlackAdapter:
         if not self._first_delivery(_delivery_key("event", body, body.get("event_id"))):
             return
         meaning = message.meaning(bot_user)
-        if not self.guard.first_delivery(f"{PLATFORM}:said:{message.channel}:{message.ts}:{meaning}"):
+        said_once = f"{PLATFORM}:said:{message.channel}:{message.ts}:{meaning}"
+        earlier = slack_answers.find(self.guard.db, message.channel, message.ts) if message.edited else None
+        if earlier is not None:  # an edit of a message the bot answered
+            if earlier.meaning == meaning:
+                return  # it still says the same: spacing, a link preview, a reply counted
+            self.guard.first_delivery(said_once)
+        elif not self.guard.first_delivery(said_once):
             return  # a second event for the same words: message + app_mention, an unchanged edit
         user, team = message.user, str(body.get("team_id") or "")
         is_dm = message.channel_type == "im"
@@ -247,7 +253,6 @@ class SlackAdapter:
         target = Target(channel=message.channel, user=user, is_dm=is_dm, team=team,
                         thread_ts=message.thread_ts or ("" if is_dm else message.ts),
                         source_ts=message.ts)
-        earlier = slack_answers.find(self.guard.db, message.channel, message.ts) if message.edited else None
         if earlier is not None:
             target.replace_ts, target.edit = earlier.answer_ts, True
         self.answer(client, msg, target, meaning=meaning)
