@@ -292,6 +292,7 @@ class SlackRig:
         self.base_url = base_url
         self.secret = secret
         self.adapter = adapter
+        self.worker: Any = None  # the embedded worker, when queued
         self.http = httpx.Client(base_url=base_url, timeout=10.0, trust_env=False)
 
     def post(self, body: str | bytes, content_type: str, *, headers: dict[str, str] | None = None,
@@ -333,31 +334,40 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def start_slack(settings: Any, db: Any, fake_slack: FakeSlack) -> Iterator[Callable[..., SlackRig]]:
-    """`start_slack(processes=0, **setting_changes)`: the real app in HTTP mode on a local port, talking to
-    `fake_slack`; stopped (and its background work drained) after the test."""
+    """`start_slack(queued=False, **setting_changes)`: the real app in HTTP mode on a local port, talking to
+    `fake_slack`; queued, requests become jobs that an embedded worker (threads, as in `serve`)
+    runs, or, with embedded_worker=False, a `sellerguard worker` process the test starts. Stopped
+    (and its background work drained) after the test."""
     from dataclasses import replace
 
     from chatbot.adapters.slack import SlackAdapter
     from chatbot.app import SellerGuard
     from chatbot.web import create_app
+    from chatbot.worker import for_app
 
-    running: list[tuple[LocalServer, Any, SlackRig]] = []
+    running: list[tuple[LocalServer, Any, SlackRig, Any]] = []
 
-    def start(processes: int = 0, **changes: Any) -> SlackRig:
+    def start(queued: bool = False, embedded_worker: bool = True, **changes: Any) -> SlackRig:
         config = replace(settings, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                          slack_api_url=fake_slack.api_url, **changes)
         guard = SellerGuard(config, db=db)
-        adapter = SlackAdapter(guard, workers=4, processes=processes)
+        worker = for_app(guard, threads=2, poll_seconds=0.2).start() \
+            if queued and embedded_worker else None
+        adapter = SlackAdapter(guard, workers=4, queued=queued,
+                               wake=worker.wake if worker is not None else None)
         server = LocalServer(create_app(guard.ctx, adapter.bolt)).__enter__()
         rig = SlackRig(fake_slack, server.url, adapter=adapter)
-        running.append((server, adapter, rig))
+        rig.worker = worker
+        running.append((server, adapter, rig, worker))
         return rig
 
     yield start
-    for server, adapter, rig in running:
+    for server, adapter, rig, worker in running:
         rig.close()
         server.__exit__(None, None, None)
         adapter.close()
+        if worker is not None:
+            worker.stop(wait=True)
 
 
 @pytest.fixture

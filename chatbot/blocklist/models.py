@@ -124,6 +124,11 @@ class Liveness(Base):
     last_checked: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_online: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The daily re-check (chatbot/schedule/liveness.py): conditional-request validators and the
+    # start of the current offline spell.
+    etag: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    last_modified: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    first_seen_offline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 @event.listens_for(AuditRow, "before_update")
