@@ -46,6 +46,8 @@ class FakeSlack:
     locales: dict[str, str] = field(default_factory=dict)  # user → Slack locale
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # group id → user ids
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) → error
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method → 429s still to answer
+    down: bool = False  # every Web API call answers 503 (Slack having an outage)
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
@@ -136,6 +138,17 @@ class FakeSlack:
         else:
             method = path
         call = Call(method, params, dict(request.headers.items()), path, raw)
+        with self._lock:
+            limited = self.rate_limited.get(method, 0) > 0
+            if limited:
+                self.rate_limited[method] -= 1
+        if (limited or self.down) and path.startswith("/api/"):
+            request.send_response(429 if limited else 503)
+            if limited:
+                request.send_header("Retry-After", "0")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
         if method in ("webhook", "upload"):
             body = b"ok" if method == "webhook" else f"OK - {len(raw)}".encode()
             kind = "text/plain"
