@@ -48,6 +48,7 @@ class FakeSlack:
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) → error
     rate_limited: dict[str, int] = field(default_factory=dict)  # method → 429s still to answer
     down: bool = False  # every Web API call answers 503 (Slack having an outage)
+    socket_url: str = ""  # what apps.connections.open hands out (tests/socket_fake.py)
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
@@ -193,6 +194,9 @@ class FakeSlack:
             user = str(params.get("user", ""))
             return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Shanghai",
                                          "locale": self.locales.get(user, "en-US")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else \
+                {"ok": False, "error": "not_allowed_token_type"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
         if method == "files.getUploadURLExternal":
