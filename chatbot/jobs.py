@@ -14,12 +14,14 @@ rows are pruned after `keep_seconds`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -128,6 +130,18 @@ class JobQueue:
         session.add(job)
         session.flush()
         return job.id
+
+    def add_many(self, session: Session, jobs: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        """Queue (kind, payload, unique_key) jobs inside the caller's transaction in one
+        statement; a job whose unique key is taken already is skipped (it was queued before)."""
+        if not jobs:
+            return
+        now = self.clock()
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(insert(Job.__table__).on_conflict_do_nothing(), [
+            {"kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
+             "unique_key": key[:200] or None, "created_at": now, "updated_at": now}
+            for kind, payload, key in jobs])
 
     def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
         """Take the oldest runnable job (queued, or running with an expired lease) atomically,

@@ -1,8 +1,8 @@
 """Runs queued jobs: `sellerguard worker`, or threads inside `serve` and `chat` (the embedded default).
 
 Each thread claims one job at a time from the durable queue (chatbot/jobs.py) and runs it with the
-runner its kind registered (chatbot/jobkinds.py); while it runs, a heartbeat renews the job's
-lease, so only a worker that died (SIGKILL, lost host) lets the job be claimed again. On
+runner its kind registered (chatbot/jobkinds.py); while it runs, the worker's heartbeat thread
+renews the job's lease, so only a worker that died (SIGKILL, lost host) lets the job be claimed again. On
 PostgreSQL any number of workers share the queue (SKIP LOCKED); on SQLite run one. When the
 database goes away the threads log it, wait (1 s, doubling to 30 s) and carry on: a database
 restart never turns into a crash loop.
@@ -53,32 +53,44 @@ class Worker:
         self.stopping = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._running: dict[int, Claimed] = {}
+        self._beating = False
 
     def run_one(self) -> bool:
-        """Claim and run one job, renewing its lease meanwhile; False when none was runnable.
-        Database errors propagate."""
+        """Claim and run one job, its lease renewed meanwhile by the heartbeat; False when none
+        was runnable. Database errors propagate."""
         job = self.queue.claim(self.kinds)
         if job is None:
             return False
-        done = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(job, done), daemon=True,
-                                name=f"lease-{job.id}")
-        beat.start()
+        self._ensure_heartbeat()
+        with self._lock:
+            self._running[job.id] = job
         try:
             self.queue.run_claimed(job, self.runners)
         finally:
-            done.set()
-            beat.join()
+            with self._lock:
+                self._running.pop(job.id, None)
         return True
 
-    def _heartbeat(self, job: Claimed, done: threading.Event) -> None:
+    def _ensure_heartbeat(self) -> None:
+        with self._lock:
+            if self._beating:
+                return
+            self._beating = True
+        threading.Thread(target=self._heartbeat, name="job-leases", daemon=True).start()
+
+    def _heartbeat(self) -> None:
+        """One thread per worker: every third of the lease, renew the leases of the jobs running."""
         every = max(0.05, self.queue.lease.total_seconds() / 3)
-        while not done.wait(every):
-            try:
-                if not self.queue.renew(job):
-                    return
-            except Exception as exc:  # the next beat tries again; the lease still has time
-                log.warning("could not renew the lease of job %s: %s", job.id, exc)
+        while not self.stopping.wait(every):
+            with self._lock:
+                running = list(self._running.values())
+            for job in running:
+                try:
+                    self.queue.renew(job)
+                except Exception as exc:  # the next beat tries again; the lease still has time
+                    log.warning("could not renew the lease of job %s: %s", job.id, exc)
 
     def drain(self) -> int:
         """Run jobs until none is runnable now (or `stop`); the number run. Database errors

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import aliased
 
 from chatbot import jobkinds
 from chatbot.app import SellerGuard
@@ -61,10 +60,6 @@ def run(guard: SellerGuard, now: datetime) -> ReminderRun:
     return ReminderRun(_deadlines(guard, now), _nudges(guard, now))
 
 
-def _lang(case: Case) -> Lang:
-    return normalize_lang(case.lang) or "en"
-
-
 def _deadlines(guard: SellerGuard, now: datetime) -> int:
     settings = guard.settings
     # The newest due date whose reminder time has come; the lead days and the time zone's offset
@@ -75,34 +70,36 @@ def _deadlines(guard: SellerGuard, now: datetime) -> int:
     while True:
         with guard.db.session() as session:
             rows = session.execute(
-                select(CaseDeadline, Case)
+                select(CaseDeadline.id, CaseDeadline.kind, CaseDeadline.due_at, CaseDeadline.note,
+                       Case.id, Case.platform, Case.user_id, Case.lang)
                 .join(Case, Case.id == CaseDeadline.case_id)
                 .where(CaseDeadline.reminded_at.is_(None), CaseDeadline.due_at <= horizon,
                        CaseDeadline.kind != FOLLOW_UP, Case.status == "open")
-                .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(BATCH)
-                .with_for_update(skip_locked=True)).all()
-            ready = [(deadline, case) for deadline, case in rows
-                     if remind_at(deadline.due_at.date(), guard) <= now]
-            for deadline, case in ready:
-                _send(session, queue, guard, case, _deadline_text(deadline, case),
-                      key=f"reminder:{deadline.id}:{deadline.due_at.date().isoformat()}")
-                deadline.reminded_at = now
+                .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(BATCH)).all()
+            ready = [row for row in rows if remind_at(row[2].date(), guard) <= now]
+            jobs = []
+            for deadline_id, kind, due_at, note, case_id, platform, user, lang in ready:
+                text = _deadline_text(kind, due_at, note, case_id, normalize_lang(lang) or "en")
+                key = f"reminder:{deadline_id}:{due_at.date().isoformat()}"
+                jobs.append(_job(guard, platform, user, text, key))
+            queue.add_many(session, jobs)
+            if ready:
+                session.execute(update(CaseDeadline).where(CaseDeadline.id.in_([row[0] for row in ready]))
+                                .values(reminded_at=now))
             sent += len(ready)
-        if len(rows) < BATCH or not ready:
+        if len(rows) < BATCH or len(ready) < len(rows):
             return sent
 
 
-def _deadline_text(deadline: CaseDeadline, case: Case) -> str:
-    lang = _lang(case)
-    note: dict[str, Any] = dict(deadline.note or {})
+def _deadline_text(kind: str, due_at: datetime, note: dict[str, Any] | None, case_id: int, lang: Lang) -> str:
+    note = dict(note or {})
     names = note.get("holidays") or []
-    params = {"case": case.id, "due": deadline.due_at.date().isoformat(), "start": note.get("from", ""),
-              "filed": note.get("filed", ""), "kind": deadline.kind,
+    params = {"case": case_id, "due": due_at.date().isoformat(), "start": note.get("from", ""),
+              "filed": note.get("filed", ""), "kind": kind,
               "calendar": t("schedule.calendar_us", lang),
               "holidays": t("schedule.reminder.holidays_note", lang, names=", ".join(names)) if names else ""}
-    key = deadline.kind if deadline.kind in (
-        "inventory_removal", "apex_response", "counter_notice_restore_from",
-        "counter_notice_restore_by") else "other"
+    key = kind if kind in ("inventory_removal", "apex_response", "counter_notice_restore_from",
+                           "counter_notice_restore_by") else "other"
     return t(f"schedule.reminder.{key}", lang, **params)
 
 
@@ -115,45 +112,39 @@ def _nudges(guard: SellerGuard, now: datetime) -> int:
     last_id = 0
     while True:
         with guard.db.session() as session:
-            cases = session.scalars(
-                select(Case)
+            rows = session.execute(
+                select(Case.id, Case.complaint_type, Case.steps, Case.lang, Case.platform, Case.user_id,
+                       Case.updated_at, follow.id)
                 .outerjoin(follow, and_(follow.case_id == Case.id, follow.kind == FOLLOW_UP))
                 .where(Case.status == "open", Case.updated_at <= cutoff, Case.id > last_id,
                        or_(follow.id.is_(None), follow.reminded_at < Case.updated_at))
                 .order_by(Case.id).limit(BATCH)).all()
-            for case in cases:
-                last_id = case.id
-                todo = [step for step in checklist(case.complaint_type).steps
-                        if step.id not in (case.steps or {})]
+            jobs, new_marks, old_marks = [], [], []
+            for case_id, complaint_type, steps, lang_code, platform, user, updated_at, follow_id in rows:
+                last_id = case_id
+                todo = [step for step in checklist(complaint_type).steps if step.id not in (steps or {})]
                 if not todo:
                     continue
-                lang = _lang(case)
-                text = t("schedule.nudge", lang, case=case.id, count=len(todo), days=days,
+                lang = normalize_lang(lang_code) or "en"
+                text = t("schedule.nudge", lang, case=case_id, count=len(todo), days=days,
                          step=todo[0].title(lang))
-                _send(session, queue, guard, case, text,
-                      key=f"nudge:{case.id}:{case.updated_at.isoformat()}")
-                _mark_follow_up(session, case, now)
-                sent += 1
-        if len(cases) < BATCH:
+                jobs.append(_job(guard, platform, user, text, f"nudge:{case_id}:{updated_at.isoformat()}"))
+                if follow_id is None:
+                    new_marks.append({"case_id": case_id, "kind": FOLLOW_UP, "due_at": now,
+                                      "note": {"nudge": True}, "reminded_at": now, "created_at": now})
+                else:
+                    old_marks.append(follow_id)
+            queue.add_many(session, jobs)
+            if new_marks:
+                session.execute(insert(CaseDeadline.__table__), new_marks)
+            if old_marks:
+                session.execute(update(CaseDeadline).where(CaseDeadline.id.in_(old_marks))
+                                .values(due_at=now, reminded_at=now))
+            sent += len(jobs)
+        if len(rows) < BATCH:
             return sent
 
 
-def _mark_follow_up(session: Session, case: Case, now: datetime) -> None:
-    row = session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id,
-                                                     CaseDeadline.kind == FOLLOW_UP)).first()
-    if row is None:
-        session.add(CaseDeadline(case_id=case.id, kind=FOLLOW_UP, due_at=now, note={"nudge": True},
-                                 reminded_at=now, created_at=now))
-    else:
-        row.due_at, row.reminded_at = now, now
-
-
-def _send(session: Session, queue: JobQueue, guard: SellerGuard, case: Case, text: str, *,
-          key: str) -> None:
-    try:
-        with session.begin_nested():  # a reminder re-armed to a date it had before: sent already
-            queue.add(session, notify_kind(case.platform, guard),
-                      {"platform": case.platform, "user": case.user_id, "text": text, "key": key},
-                      unique_key=key)
-    except IntegrityError:
-        pass
+def _job(guard: SellerGuard, platform: str, user: str, text: str,
+         key: str) -> tuple[str, dict[str, Any], str]:
+    return (notify_kind(platform, guard), {"platform": platform, "user": user, "text": text, "key": key}, key)
