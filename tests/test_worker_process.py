@@ -152,3 +152,38 @@ def test_sellerguard_worker_refuses_an_unknown_job_module(run_cli: Callable[...,
     assert result.returncode == 2 and "cannot be imported" in result.stderr
 
 
+
+
+def test_the_procfile_processes_start_and_stop_cleanly(
+        settings: Settings, start_process: Callable[..., Any], tmp_path: Path) -> None:
+    """Every Procfile line, as a Procfile runner starts it: web answers /healthz, worker and clock
+    run, and all three stop on SIGTERM with exit code 0 and no traceback."""
+    import socket
+    import urllib.request
+
+    procfile = Path(__file__).parent.parent / "Procfile"
+    lines = dict(line.split(":", 1) for line in procfile.read_text().splitlines() if line.strip())
+    assert set(lines) >= {"web", "worker", "clock"}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    processes = {}
+    for name, command in lines.items():
+        words = command.split()
+        assert words[0] == "sellerguard"
+        processes[name] = start_process(*words[1:], settings=settings, env={"PORT": str(port)})
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
+
+    wait_until(healthy, "the web process to answer /healthz")
+    assert all(process.poll() is None for process in processes.values()), "none exited"
+    for name, process in processes.items():
+        # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status shows it
+        assert stop(process) in ((0, -signal.SIGTERM) if name == "web" else (0,)), name
+    logs = "".join(log.read_text() for log in tmp_path.glob("*.log"))
+    assert "Traceback" not in logs, logs
