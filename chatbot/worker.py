@@ -63,15 +63,19 @@ class Worker:
         job = self.queue.claim(self.kinds)
         if job is None:
             return False
+        error, retry = self._attempt(job)
+        self.queue.finish(job, error, retry=retry)
+        return True
+
+    def _attempt(self, job: Claimed) -> tuple[str, bool]:
         self._ensure_heartbeat()
         with self._lock:
             self._running[job.id] = job
         try:
-            self.queue.run_claimed(job, self.runners)
+            return self.queue.attempt(job, self.runners)
         finally:
             with self._lock:
                 self._running.pop(job.id, None)
-        return True
 
     def _ensure_heartbeat(self) -> None:
         with self._lock:
@@ -93,11 +97,17 @@ class Worker:
                     log.warning("could not renew the lease of job %s: %s", job.id, exc)
 
     def drain(self) -> int:
-        """Run jobs until none is runnable now (or `stop`); the number run. Database errors
-        propagate."""
+        """Run jobs until none is runnable now (or `stop`); the number run. Each job's outcome
+        and the claim of the next one share a transaction. Database errors propagate."""
         count = 0
-        while not self.stopping.is_set() and self.run_one():
+        job = None if self.stopping.is_set() else self.queue.claim(self.kinds)
+        while job is not None:
+            error, retry = self._attempt(job)
             count += 1
+            if self.stopping.is_set():
+                self.queue.finish(job, error, retry=retry)
+                break
+            job = self.queue.finish_and_claim(job, error, retry=retry, kinds=self.kinds)
         return count
 
     def serve(self) -> None:
