@@ -101,10 +101,10 @@ def raw_select(db: Database, settings: Settings) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def tick(guard: SellerGuard) -> tuple[float, int]:
+def tick(guard: SellerGuard, at: datetime = NOW) -> tuple[float, int]:
     started = time.perf_counter()
-    run = reminders.run(guard, NOW)
-    expired = expiry.run(guard, NOW)
+    run = reminders.run(guard, at)
+    expired = expiry.run(guard, at)
     return time.perf_counter() - started, run.reminders + run.nudges + expired
 
 
@@ -118,19 +118,24 @@ def clock_work(cases: int, entries: int) -> None:
     print(f"seeded {cases:,} open cases and {entries:,} blocklist entries in "
           f"{time.perf_counter() - started:.1f} s (SQLite)")
     guard = SellerGuard(settings, db=db)
-    for complaint_type in TYPES:  # a running worker has the checklists loaded already
+    # A running worker has its checklists loaded and its SQL compiled: a tick at a time when
+    # nothing is due warms both, as the raw select's first of three runs warms its caches.
+    for complaint_type in TYPES:
         checklist(complaint_type)
+    tick(guard, NOW - timedelta(days=400))
     raw_runs = [raw_select(db, settings) for _ in range(3)]
     raw_seconds = statistics.median(seconds for seconds, _ in raw_runs)
     due_rows = raw_runs[0][1]
     seconds, done = tick(guard)
+    again, repeat = tick(guard)
     print(f"{'raw indexed SQL selecting the due rows':<48} {raw_seconds * 1000:>9.1f} ms  "
           f"({due_rows:,} rows)")
-    print(f"{'one tick: find and enqueue the due work':<48} {seconds * 1000:>9.1f} ms  ({done:,} enqueued)")
-    print(f"ratio tick / raw select: {seconds / raw_seconds:.2f} (aim: at most 2; the tick also writes "
-          "a job, a mark and for expiry an audit row per due row)")
-    again, repeat = tick(guard)
-    print(f"{'the next tick (nothing due any more)':<48} {again * 1000:>9.1f} ms  ({repeat} enqueued)")
+    print(f"{'one tick: find and enqueue the due work':<48} {seconds * 1000:>9.1f} ms  ({done:,} enqueued)"
+          f"  {seconds / raw_seconds:.2f}x raw")
+    print(f"{'the same tick again (finds nothing left)':<48} {again * 1000:>9.1f} ms  ({repeat} enqueued)"
+          f"  {again / raw_seconds:.2f}x raw")
+    print("aim: at most 2x raw. Finding is the first figure's share that the second one shows; the rest "
+          "is writing a job, a mark and for expiry an audit row per due row.")
     db.dispose()
 
 

@@ -33,6 +33,7 @@ class Entry(Base):
     __table_args__ = (
         Index("ix_blocklist_entries_state_unit", "state", "unit"),
         Index("ix_blocklist_entries_state_updated", "state", "updated_at"),
+        Index("ix_blocklist_entries_state_listed", "state", "listed_at"),  # expiry
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

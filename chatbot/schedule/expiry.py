@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from chatbot.app import SellerGuard
 from chatbot.blocklist.models import AuditRow, Entry
@@ -26,17 +26,19 @@ def run(guard: SellerGuard, now: datetime) -> int:
     moved = 0
     while True:
         with guard.db.session() as session:
-            stmt = (select(Entry).where(Entry.state == "listed", Entry.listed_at < cutoff)
+            stmt = (select(Entry.id, Entry.listed_at).where(Entry.state == "listed", Entry.listed_at < cutoff)
                     .order_by(Entry.id).limit(BATCH))
             if not guard.db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
-            entries = session.scalars(stmt).all()
-            for entry in entries:
-                entry.state, entry.updated_at, entry.prior_state = "reported", now, None
-                session.add(AuditRow(entry_id=entry.id, actor=ACTOR, action="expire", before="listed",
-                                     after="reported", reason=f"not re-confirmed in {days} days",
-                                     detail={"listed_at": entry.listed_at.isoformat()
-                                             if entry.listed_at else None}, created_at=now))
-            moved += len(entries)
-        if len(entries) < BATCH:
+            rows = session.execute(stmt).all()
+            if rows:
+                session.execute(update(Entry).where(Entry.id.in_([row[0] for row in rows]))
+                                .values(state="reported", updated_at=now, prior_state=None))
+                session.execute(insert(AuditRow.__table__), [
+                    {"entry_id": entry_id, "actor": ACTOR, "action": "expire", "before": "listed",
+                     "after": "reported", "reason": f"not re-confirmed in {days} days",
+                     "detail": {"listed_at": listed_at.isoformat() if listed_at else None},
+                     "created_at": now} for entry_id, listed_at in rows])
+            moved += len(rows)
+        if len(rows) < BATCH:
             return moved

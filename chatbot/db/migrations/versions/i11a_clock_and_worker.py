@@ -1,4 +1,6 @@
-"""clock and worker: job retries and run keys, the clock's lease, the terminal inbox
+"""clock and worker: job retries and run keys, the clock's lease, the terminal inbox, re-checks
+
+Also an index for expiry (listed entries by listing time) and the re-check's validators.
 
 Revision ID: i11a
 Revises: 0008
@@ -41,6 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_inbox"),
     )
     op.create_index("ix_inbox_owner_seen", "inbox", ["platform", "user_id", "seen_at"])
+    op.create_index("ix_blocklist_entries_state_listed", "blocklist_entries", ["state", "listed_at"])
     with op.batch_alter_table("blocklist_liveness") as batch:
         batch.add_column(sa.Column("etag", sa.String(200), nullable=False, server_default=""))
         batch.add_column(sa.Column("last_modified", sa.String(64), nullable=False, server_default=""))
@@ -51,6 +54,7 @@ def downgrade() -> None:
     with op.batch_alter_table("blocklist_liveness") as batch:
         for column in ("first_seen_offline", "last_modified", "etag"):
             batch.drop_column(column)
+    op.drop_index("ix_blocklist_entries_state_listed", "blocklist_entries")
     op.drop_table("inbox")
     op.drop_table("scheduler_leases")
     with op.batch_alter_table("jobs") as batch:
