@@ -279,3 +279,20 @@ def test_a_slash_command_goes_through_the_queue_to_a_worker_process(
         jobs = [(job.state, job.payload["listener"]) for job in session.scalars(select(Job))]
     assert jobs == [(DONE, "on_command")], "one job, done: the retry made no second one"
     assert len(rig.fake.of("webhook")) == 1
+
+
+def test_a_request_the_database_refuses_after_the_ack_is_reported_to_the_user(
+        start_slack: Callable[..., SlackRig]) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    rig = start_slack(queued=True)
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise OperationalError("INSERT INTO jobs", {}, Exception("database is locked"))
+
+    rig.adapter.queue.enqueue = refuse  # type: ignore[method-assign]
+    response = rig.command("/sellerguard", "help", trigger_id="trig.refused")
+    assert response.status_code == 200 and response.text == ""  # acked before the store failed
+    hook = rig.fake.wait_for("webhook")[0]
+    assert hook.params["response_type"] == "ephemeral"
+    assert "could not take that request" in hook.params["text"]

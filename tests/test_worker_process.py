@@ -187,3 +187,24 @@ def test_the_procfile_processes_start_and_stop_cleanly(
         assert stop(process) in ((0, -signal.SIGTERM) if name == "web" else (0,)), name
     logs = "".join(log.read_text() for log in tmp_path.glob("*.log"))
     assert "Traceback" not in logs, logs
+
+
+def test_a_worker_started_before_its_database_waits_for_it(
+        settings: Settings, start_process: Callable[..., Any], tmp_path: Path) -> None:
+    """No crash loop: the worker says it is waiting, and runs jobs once the database is there."""
+    later = tmp_path / "later"
+    url = f"sqlite:///{later / 'sellerguard.db'}"
+    config = replace(settings, database_url=url, job_modules=("tests.fixtures.jobs.slow",))
+    worker = start_process("worker", settings=config)
+    logs = lambda: "".join(log.read_text() for log in tmp_path.glob("worker-*.log"))  # noqa: E731
+    wait_until(lambda: "waiting for it" in logs(), "the worker to say it waits for the database")
+    assert worker.poll() is None
+    later.mkdir()
+    wait_until(lambda: "running jobs on" in logs(), "the worker to open the database")
+    db = Database(url)
+    try:
+        JobQueue(db).enqueue("test.deliver", {"dir": str(tmp_path), "key": "late"})
+        wait_until(lambda: (tmp_path / "delivered").exists(), "the job to run")
+    finally:
+        db.dispose()
+    assert stop(worker) == 0

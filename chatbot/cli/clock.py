@@ -7,7 +7,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from chatbot.cli.common import fail, open_app, settings
+from chatbot.cli.common import fail, open_app, settings, wait_for_database
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
             when = upcoming.get(entry.name)
             print(f"{entry.name:<10} next {when.isoformat() if when else '-':<26} {entry.description}")
         return 0
+    if not args.once:
+        wait_for_database(config)
     guard = open_app(config)
     if args.once:
         moment = _moment(args.now)

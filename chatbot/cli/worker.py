@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from chatbot.cli.common import fail, open_app, settings
+from chatbot.cli.common import fail, open_app, settings, wait_for_database
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.threads <= 256:
         fail("--threads must be between 1 and 256.")
     config = settings()
+    if not args.once:
+        wait_for_database(config)
     guard = open_app(config)
     if args.idle_priority:
         lower_priority()
