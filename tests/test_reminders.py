@@ -117,7 +117,7 @@ def test_a_reminder_due_while_everything_was_down_arrives_once_at_chat_start(
         assert while_away(guard, "console", "bob") == ""
 
 
-def test_a_quiet_case_with_steps_to_do_gets_one_nudge(guard: SellerGuard) -> None:
+def test_a_quiet_case_with_steps_to_do_gets_one_nudge(guard: SellerGuard, chat: Any) -> None:
     guard.settings = replace(guard.settings, nudge_days=7)
     owner = Owner("console", "carol")
     opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
@@ -133,6 +133,8 @@ def test_a_quiet_case_with_steps_to_do_gets_one_nudge(guard: SellerGuard) -> Non
     nudges = inbox.unseen(guard, "console", "carol")
     assert len(nudges) == 2
     assert all(f"Case #{case_id} has" in text for text in nudges)
+    shown = chat.one(f"/case {case_id}", user="carol")  # the nudge is kept as the case's follow-up
+    assert shown.ok and "Last reminder to continue this case" in str(shown.parts)
     CaseService(guard.ctx).update(case_id, owner, status="closed")
     assert reminders.run(guard, opened + timedelta(days=60)).nudges == 0, "closed cases are left alone"
 
