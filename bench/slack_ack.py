@@ -11,6 +11,7 @@ faster app is simply sent more, and on a small box the client's own CPU use domi
 
     .venv/bin/python -m bench slack_ack            # N=400, C=10, 200/s, 3 rounds
     SLACK_ACK_PROCESSES=0 .venv/bin/python -m bench slack_ack   # lookups on threads of the web process
+    (default: one `sellerguard worker`-like process per core beyond the first, at idle priority)
     SLACK_ACK_DATABASE_URL=postgresql://… .venv/bin/python -m bench slack_ack  # default: a new SQLite file
 """
 
@@ -26,7 +27,19 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from chatbot.adapters.workers import default_processes
+
+def default_processes() -> int:
+    """One worker per core beyond the first (at least one): the first core is the web process's."""
+    return max(1, min(8, (os.cpu_count() or 2) - 1))
+
+
+def _worker(settings: Any) -> None:
+    """Child process: what `sellerguard worker` does, at idle priority."""
+    from chatbot.app import SellerGuard
+    from chatbot.worker import for_app, lower_priority
+
+    lower_priority()
+    for_app(SellerGuard(settings), threads=16, poll_seconds=0.2).serve()
 
 SECRET = "bench-signing-secret"
 WARMUP = 20
@@ -83,6 +96,7 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
     logging.disable(logging.WARNING)
     client = WebClient(token="xoxb-bench", base_url=api)
     adapter = None
+    workers: list[Any] = []
     if variant == "bare":
         from starlette.applications import Starlette
         from starlette.routing import Route
@@ -103,9 +117,11 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
                             slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=api)
         guard = SellerGuard(settings, migrate=True)
         processes = int(variant.partition(":")[2] or 0)
-        adapter = SlackAdapter(guard, client=client, processes=processes)
-        if adapter.workers is not None:
-            adapter.workers.warm()
+        adapter = SlackAdapter(guard, client=client, queued=processes > 0)
+        spawn = multiprocessing.get_context("spawn")
+        workers = [spawn.Process(target=_worker, args=(settings,), daemon=True) for _ in range(processes)]
+        for worker in workers:
+            worker.start()
         asgi = create_app(guard.ctx, adapter.bolt)
     settle()  # as `sellerguard serve` does
     with LocalServer(asgi) as server:
@@ -113,8 +129,8 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
         conn.recv()  # "stop"
     if adapter is not None:
         adapter.executor.shutdown(wait=False, cancel_futures=True)
-        if adapter.workers is not None:
-            adapter.workers.close(wait=False)
+        for worker in workers:
+            worker.kill()
     os._exit(0)  # background lookups still running are abandoned on purpose
 
 

@@ -53,6 +53,25 @@ class Settings:
     wecom_aes_key: str = ""
     wecom_agent_id: str = ""
     wecom_secret: str = ""
+    # worker and clock (chatbot/worker.py, chatbot/schedule/)
+    timezone: str = "Asia/Shanghai"  # for the digest and reminder times
+    digest_at: str = "09:00"  # local time of the moderators' digest
+    reminder_at: str = "09:00"  # local time reminders go out
+    reminder_lead_days: int = 2  # a deadline is announced this many days ahead (and is due then)
+    nudge_days: int = 7  # an open case with steps to do, untouched this long, gets a nudge
+    listing_ttl_days: int = 180  # a listed entry not re-confirmed this long goes back to review
+    recheck_per_host_seconds: float = 5.0  # politeness: one re-check request per host this often
+    slack_digest_channel: str = ""
+    job_lease_seconds: float = 600.0
+    clock_lease_seconds: float = 30.0
+    job_max_attempts: int = 5
+    job_retry_seconds: float = 30.0  # first retry's pause; doubles each time, at most an hour
+    job_modules: tuple[str, ...] = ()  # more modules that register job kinds
+    embedded_worker: bool = True  # `serve` runs queued jobs itself (no `sellerguard worker`)
+    keep_jobs_days: int = 14
+    keep_deliveries_days: int = 7
+    keep_dialogs_days: int = 7
+    keep_lookups_days: int = 30
     # web process
     port: int = 8000
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -88,6 +107,27 @@ def _float(name: str, raw: str) -> float:
         raise ConfigError(f"{name}={raw!r} is not a number of seconds.") from None
     if not 0 < value <= 3600:
         raise ConfigError(f"{name}={raw!r} must be more than 0 and at most 3600 seconds.")
+    return value
+
+
+def _clock_time(name: str, raw: str) -> str:
+    value = raw.strip()
+    hour, sep, minute = value.partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+            and len(minute) == 2):
+        raise ConfigError(f"{name}={raw!r} must be a local time like 09:00 (24-hour HH:MM).")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _timezone(name: str, raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}={raw!r} is not a time zone name like Asia/Shanghai or "
+                          "America/Los_Angeles.") from None
     return value
 
 
@@ -179,6 +219,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_REPORT_RATE_LIMIT", "report_rate_limit", 1, 100_000),
         ("SELLERGUARD_REPORT_RATE_WINDOW", "report_rate_window_seconds", 1, 30 * 86400),
         ("PORT", "port", 1, 65535),
+        ("SELLERGUARD_REMINDER_LEAD_DAYS", "reminder_lead_days", 0, 60),
+        ("SELLERGUARD_NUDGE_DAYS", "nudge_days", 1, 365),
+        ("SELLERGUARD_LISTING_TTL_DAYS", "listing_ttl_days", 1, 3650),
+        ("SELLERGUARD_JOB_MAX_ATTEMPTS", "job_max_attempts", 1, 100),
+        ("SELLERGUARD_KEEP_JOBS_DAYS", "keep_jobs_days", 1, 3650),
+        ("SELLERGUARD_KEEP_DELIVERIES_DAYS", "keep_deliveries_days", 1, 3650),
+        ("SELLERGUARD_KEEP_DIALOGS_DAYS", "keep_dialogs_days", 1, 3650),
+        ("SELLERGUARD_KEEP_LOOKUPS_DAYS", "keep_lookups_days", 1, 3650),
     )
     for name, key, low, high in int_settings:
         if (raw := get(name)) is not None:
@@ -186,6 +234,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     for name, key in (
         ("SELLERGUARD_FETCH_TIMEOUT", "fetch_timeout"),
         ("SELLERGUARD_LOOKUP_TIMEOUT", "lookup_timeout"),
+        ("SELLERGUARD_JOB_LEASE_SECONDS", "job_lease_seconds"),
+        ("SELLERGUARD_CLOCK_LEASE_SECONDS", "clock_lease_seconds"),
+        ("SELLERGUARD_JOB_RETRY_SECONDS", "job_retry_seconds"),
+        ("SELLERGUARD_RECHECK_PER_HOST_SECONDS", "recheck_per_host_seconds"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = _float(name, raw)
@@ -195,6 +247,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SLACK_SIGNING_SECRET", "slack_signing_secret"),
         ("SLACK_APP_TOKEN", "slack_app_token"),
         ("SLACK_MODERATOR_GROUP", "slack_moderator_group"),
+        ("SLACK_DIGEST_CHANNEL", "slack_digest_channel"),
         ("WECOM_CORP_ID", "wecom_corp_id"),
         ("WECOM_TOKEN", "wecom_token"),
         ("WECOM_AES_KEY", "wecom_aes_key"),
@@ -203,6 +256,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = raw.strip()
+    if (raw := get("SELLERGUARD_TIMEZONE")) is not None:
+        kwargs["timezone"] = _timezone("SELLERGUARD_TIMEZONE", raw)
+    for name, key in (("SELLERGUARD_DIGEST_AT", "digest_at"), ("SELLERGUARD_REMINDER_AT", "reminder_at")):
+        if (raw := get(name)) is not None:
+            kwargs[key] = _clock_time(name, raw)
+    if (raw := get("SELLERGUARD_JOB_MODULES")) is not None:
+        kwargs["job_modules"] = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if (raw := get("SELLERGUARD_EMBEDDED_WORKER")) is not None:
+        kwargs["embedded_worker"] = _bool("SELLERGUARD_EMBEDDED_WORKER", raw)
     if (token := kwargs.get("slack_app_token")) and not str(token).startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
     if (token := kwargs.get("slack_bot_token")) and not str(token).startswith("xoxb-"):

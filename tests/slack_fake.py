@@ -46,6 +46,9 @@ class FakeSlack:
     locales: dict[str, str] = field(default_factory=dict)  # user → Slack locale
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # group id → user ids
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) → error
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method → 429s still to answer
+    down: bool = False  # every Web API call answers 503 (Slack having an outage)
+    socket_url: str = ""  # what apps.connections.open hands out (tests/socket_fake.py)
     calls: list[Call] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
@@ -136,6 +139,17 @@ class FakeSlack:
         else:
             method = path
         call = Call(method, params, dict(request.headers.items()), path, raw)
+        with self._lock:
+            limited = self.rate_limited.get(method, 0) > 0
+            if limited:
+                self.rate_limited[method] -= 1
+        if (limited or self.down) and path.startswith("/api/"):
+            request.send_response(429 if limited else 503)
+            if limited:
+                request.send_header("Retry-After", "0")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
         if method in ("webhook", "upload"):
             body = b"ok" if method == "webhook" else f"OK - {len(raw)}".encode()
             kind = "text/plain"
@@ -180,6 +194,9 @@ class FakeSlack:
             user = str(params.get("user", ""))
             return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Shanghai",
                                          "locale": self.locales.get(user, "en-US")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else \
+                {"ok": False, "error": "not_allowed_token_type"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
         if method == "files.getUploadURLExternal":
@@ -292,6 +309,7 @@ class SlackRig:
         self.base_url = base_url
         self.secret = secret
         self.adapter = adapter
+        self.worker: Any = None  # the embedded worker, when queued
         self.http = httpx.Client(base_url=base_url, timeout=10.0, trust_env=False)
 
     def post(self, body: str | bytes, content_type: str, *, headers: dict[str, str] | None = None,
@@ -333,31 +351,40 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def start_slack(settings: Any, db: Any, fake_slack: FakeSlack) -> Iterator[Callable[..., SlackRig]]:
-    """`start_slack(processes=0, **setting_changes)`: the real app in HTTP mode on a local port, talking to
-    `fake_slack`; stopped (and its background work drained) after the test."""
+    """`start_slack(queued=False, **setting_changes)`: the real app in HTTP mode on a local port, talking to
+    `fake_slack`; queued, requests become jobs that an embedded worker (threads, as in `serve`)
+    runs, or, with embedded_worker=False, a `sellerguard worker` process the test starts. Stopped
+    (and its background work drained) after the test."""
     from dataclasses import replace
 
     from chatbot.adapters.slack import SlackAdapter
     from chatbot.app import SellerGuard
     from chatbot.web import create_app
+    from chatbot.worker import for_app
 
-    running: list[tuple[LocalServer, Any, SlackRig]] = []
+    running: list[tuple[LocalServer, Any, SlackRig, Any]] = []
 
-    def start(processes: int = 0, **changes: Any) -> SlackRig:
+    def start(queued: bool = False, embedded_worker: bool = True, **changes: Any) -> SlackRig:
         config = replace(settings, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                          slack_api_url=fake_slack.api_url, **changes)
         guard = SellerGuard(config, db=db)
-        adapter = SlackAdapter(guard, workers=4, processes=processes)
+        worker = for_app(guard, threads=2, poll_seconds=0.2).start() \
+            if queued and embedded_worker else None
+        adapter = SlackAdapter(guard, workers=4, queued=queued,
+                               wake=worker.wake if worker is not None else None)
         server = LocalServer(create_app(guard.ctx, adapter.bolt)).__enter__()
         rig = SlackRig(fake_slack, server.url, adapter=adapter)
-        running.append((server, adapter, rig))
+        rig.worker = worker
+        running.append((server, adapter, rig, worker))
         return rig
 
     yield start
-    for server, adapter, rig in running:
+    for server, adapter, rig, worker in running:
         rig.close()
         server.__exit__(None, None, None)
         adapter.close()
+        if worker is not None:
+            worker.stop(wait=True)
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from chatbot.db import Database
-from chatbot.jobs import DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
+from chatbot.jobs import DONE, FAILED, QUEUED, RUNNING, Job, JobQueue, PermanentJobError, backoff
 
-pytest.register_assert_rewrite("tests.slack_fake")
+pytest.register_assert_rewrite("tests.slack_fake", "tests.processes")
 
+from tests.processes import stop  # noqa: E402
 from tests.slack_fake import SlackRig, command_body  # noqa: E402
 
-pytest_plugins = ["tests.slack_fake"]
+pytest_plugins = ["tests.slack_fake", "tests.processes"]
 
 LEASE = 60.0
 
@@ -145,23 +146,76 @@ def test_attempts_run_out_and_the_job_fails(queue: JobQueue, db: Database, clock
     assert queue.claim() is None and _row(db, job_id).state == FAILED
 
 
-def test_a_runner_that_raises_fails_the_job_without_retrying(queue: JobQueue, db: Database,
-                                                             clock: Clock) -> None:
+def test_a_runner_that_raises_is_retried_with_backoff_then_failed(queue: JobQueue, db: Database,
+                                                                  clock: Clock) -> None:
     job_id = queue.enqueue("test", {"n": 1})
     calls: list[int] = []
 
     def broken(payload: dict[str, Any]) -> None:
         calls.append(payload["n"])
-        raise ValueError("the lookup blew up")
+        raise ConnectionError("Slack is down")
 
     assert queue.run_next({"test": broken}) is True
-    clock.advance(LEASE * 10)
-    assert queue.run_next({"test": broken}) is False
     row = _row(db, job_id)
-    assert calls == [1] and row.state == FAILED and "the lookup blew up" in row.error
+    assert row.state == QUEUED and "Slack is down" in row.error and row.run_after is not None
+    assert queue.run_next({"test": broken}) is False, "not before its pause is over"
+    clock.advance(backoff(1).total_seconds())
+    assert queue.run_next({"test": broken}) is True and len(calls) == 2
+    clock.advance(backoff(2).total_seconds() - 1)
+    assert queue.run_next({"test": broken}) is False, "the pause doubled"
+    clock.advance(1)
+    assert queue.run_next({"test": broken}) is True and len(calls) == 3
+    clock.advance(LEASE * 100)
+    assert queue.run_next({"test": broken}) is False, "three attempts, then it stays failed"
+    row = _row(db, job_id)
+    assert row.state == FAILED and row.attempts == 3 and "ConnectionError: Slack is down" in row.error
+    failed = queue.recent(state=FAILED)
+    assert [job.id for job in failed] == [job_id] and queue.count(FAILED) == 1
+
+
+def test_a_platform_that_comes_back_gets_the_delivery(queue: JobQueue, db: Database, clock: Clock) -> None:
+    job_id = queue.enqueue("test", {"n": 1})
+    up = {"now": False}
+    delivered: list[int] = []
+
+    def flaky(payload: dict[str, Any]) -> None:
+        if not up["now"]:
+            raise TimeoutError("no answer")
+        delivered.append(payload["n"])
+
+    assert queue.run_next({"test": flaky}) is True
+    up["now"] = True
+    clock.advance(backoff(1).total_seconds())
+    assert queue.run_next({"test": flaky}) is True
+    assert delivered == [1] and _row(db, job_id).state == DONE
+
+
+def test_a_malformed_payload_or_unknown_kind_fails_at_once(queue: JobQueue, db: Database,
+                                                           clock: Clock) -> None:
+    def strict(payload: dict[str, Any]) -> None:
+        if "n" not in payload:
+            raise PermanentJobError("payload has no n")
+        _ = payload["n"] + 1
+
+    missing = queue.enqueue("test", {})
+    wrong_type = queue.enqueue("test", {"n": "one"})
     unknown = queue.enqueue("nobody-runs-this", {})
-    assert unknown is not None and queue.run_next({}) is True
-    assert _row(db, unknown).state == FAILED and "no runner" in _row(db, unknown).error
+    while queue.run_next({"test": strict}):
+        pass
+    clock.advance(3600)
+    assert queue.run_next({"test": strict}) is False, "none of them is retried"
+    errors = {job_id: _row(db, job_id) for job_id in (missing, wrong_type, unknown)}  # type: ignore[misc]
+    assert all(row.state == FAILED and row.attempts == 1 for row in errors.values())
+    assert "payload has no n" in errors[missing].error  # type: ignore[index]
+    assert errors[wrong_type].error.startswith("TypeError")  # type: ignore[index]
+    assert "no runner for jobs of kind 'nobody-runs-this'" in errors[unknown].error  # type: ignore[index]
+
+
+def test_a_unique_key_enqueues_one_run(queue: JobQueue) -> None:
+    first = queue.enqueue("digest", {}, unique_key="digest@2026-11-01T09:00:00+08:00")
+    again = queue.enqueue("digest", {}, unique_key="digest@2026-11-01T09:00:00+08:00")
+    other = queue.enqueue("digest", {}, unique_key="digest@2026-11-02T09:00:00+08:00")
+    assert first is not None and again is None and other is not None
 
 
 def test_finished_jobs_are_pruned_after_a_while(queue: JobQueue, db: Database, clock: Clock) -> None:
@@ -210,8 +264,9 @@ def test_a_slack_job_reclaimed_after_its_worker_died_answers_once(
 
 
 def test_a_slash_command_goes_through_the_queue_to_a_worker_process(
-        start_slack: Callable[..., SlackRig], db: Database) -> None:
-    rig = start_slack(processes=1)
+        start_slack: Callable[..., SlackRig], db: Database, start_process: Callable[..., Any]) -> None:
+    rig = start_slack(queued=True, embedded_worker=False)
+    worker = start_process("worker", settings=rig.adapter.guard.settings)
     response = rig.command("/sellerguard", "help", trigger_id="trig.queued")
     assert response.status_code == 200 and response.text == ""
     retry = rig.command("/sellerguard", "help", trigger_id="trig.queued",
@@ -219,8 +274,25 @@ def test_a_slash_command_goes_through_the_queue_to_a_worker_process(
     assert retry.status_code == 200
     hook = rig.fake.wait_for("webhook", timeout=60)[0]
     assert hook.params["response_type"] == "ephemeral" and hook.params["blocks"][0]["type"] == "header"
-    rig.adapter.close()  # the worker finishes what it took
+    assert stop(worker) == 0  # the worker finishes what it took
     with db.read() as session:
         jobs = [(job.state, job.payload["listener"]) for job in session.scalars(select(Job))]
     assert jobs == [(DONE, "on_command")], "one job, done: the retry made no second one"
     assert len(rig.fake.of("webhook")) == 1
+
+
+def test_a_request_the_database_refuses_after_the_ack_is_reported_to_the_user(
+        start_slack: Callable[..., SlackRig]) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    rig = start_slack(queued=True)
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise OperationalError("INSERT INTO jobs", {}, Exception("database is locked"))
+
+    rig.adapter.queue.enqueue = refuse  # type: ignore[method-assign]
+    response = rig.command("/sellerguard", "help", trigger_id="trig.refused")
+    assert response.status_code == 200 and response.text == ""  # acked before the store failed
+    hook = rig.fake.wait_for("webhook")[0]
+    assert hook.params["response_type"] == "ephemeral"
+    assert "could not take that request" in hook.params["text"]

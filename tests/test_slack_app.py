@@ -156,12 +156,25 @@ def test_moderator_from_user_group_is_not_refused(start_slack, fake_slack: FakeS
     fake_slack.wait_for("usergroups.users.list")
     replies = fake_slack.wait_for("chat.postEphemeral") + fake_slack.of("chat.update")
     assert "Only moderators" not in json.dumps([c.params for c in replies])
-    # and the group is asked on every action, so a removal takes effect at once
+    # the group's members are cached for a minute: the next action does not ask again…
+    seconds = [0.0]
+    rig.adapter.groups.now = lambda: seconds[0]
+    rig.adapter.groups.forget("S0MODS")
     fake_slack.usergroups["S0MODS"] = []
-    rig.interaction(button_payload("bl.approve", "42", user="UGRACE"))
-    refusal = fake_slack.wait_for("chat.postEphemeral", 2)[-1]
-    assert "Only moderators" in refusal.params["text"]
-    assert len(fake_slack.of("usergroups.users.list")) >= 2
+    rig.interaction(button_payload("bl.approve", "43", user="UGRACE", message_ts="1700000001.000200"))
+    fake_slack.wait_for("chat.postEphemeral", 2)
+    asked = len(fake_slack.of("usergroups.users.list"))
+    rig.interaction(button_payload("bl.approve", "44", user="UGRACE", message_ts="1700000001.000300"))
+    second = fake_slack.wait_for("chat.postEphemeral", 3)[-1]
+    assert "Only moderators" in second.params["text"]  # the removal was seen on the first ask
+    assert len(fake_slack.of("usergroups.users.list")) == asked, "cached: not asked again"
+    # …and a removal takes effect once the minute is over
+    fake_slack.usergroups["S0MODS"] = ["UGRACE"]
+    seconds[0] += 61
+    rig.interaction(button_payload("bl.approve", "45", user="UGRACE", message_ts="1700000001.000400"))
+    fake_slack.wait_for("usergroups.users.list", asked + 1)
+    replies = fake_slack.wait_for("chat.postEphemeral", 4)
+    assert "Only moderators" not in replies[-1].params["text"]
 
 
 def test_button_from_ephemeral_message_answers_through_response_url(slack: SlackRig) -> None:

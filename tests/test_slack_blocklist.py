@@ -232,7 +232,7 @@ def test_reject_by_a_non_moderator_opens_no_modal(slack: SlackRig) -> None:
 
 def test_reject_with_answers_in_a_worker_process(start_slack: Any) -> None:
     """`sellerguard serve` hands everything after the ack to a worker; the modal still works."""
-    rig = start_slack(processes=1)
+    rig = start_slack(queued=True)
     reject = _queued_reject_button(rig, "copycat-lamps.shop")
     rig.interaction(button_payload(reject["action_id"], reject["value"], user="UMOD",
                                    channel="C0MODS", message_ts="1700000070.000100"))

@@ -16,7 +16,7 @@ pytest.register_assert_rewrite("tests.slack_fake")  # it is also loaded as a plu
 
 from tests.slack_fake import FakeSlack, SlackRig  # noqa: E402
 
-pytest_plugins = ["tests.slack_fake"]
+pytest_plugins = ["tests.slack_fake", "tests.processes"]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 PAGE = "/products/brass-lamp"
@@ -170,10 +170,14 @@ def test_checksite_retry_does_not_look_up_twice(rig: SlackRig, shop: Storefront)
     assert len(rig.fake.of("chat.update")) == 1
 
 
-def test_checksite_in_a_worker_process(start_slack: Callable[..., SlackRig], shop: Storefront) -> None:
-    """`sellerguard serve --processes 1`: the lookup runs in another process on the same database."""
-    rig = start_slack(processes=1, allow_private_networks=True, allowed_ports=frozenset({shop.port}),
-                      wayback_url=shop.base, rdap_url=shop.base, lookup_timeout=20.0)
+def test_checksite_in_a_worker_process(start_slack: Callable[..., SlackRig], shop: Storefront,
+                                       start_process: Callable[..., Any]) -> None:
+    """`sellerguard serve --no-worker` beside `sellerguard worker`: the lookup runs in the worker
+    process, on the same database."""
+    rig = start_slack(queued=True, embedded_worker=False, allow_private_networks=True,
+                      allowed_ports=frozenset({shop.port}), wayback_url=shop.base, rdap_url=shop.base,
+                      lookup_timeout=20.0)
+    start_process("worker", settings=rig.adapter.guard.settings)
     rig.command("/checksite", f"{shop.base}{PAGE}", trigger_id="trig.worker-1")
     # Slack's retry of the same command: acked, and dropped by the worker (the row is shared)
     retried = rig.command("/checksite", f"{shop.base}{PAGE}", trigger_id="trig.worker-1",
@@ -182,7 +186,6 @@ def test_checksite_in_a_worker_process(start_slack: Callable[..., SlackRig], sho
     updated = rig.fake.wait_for("chat.update", timeout=60)[0]
     assert "2024-03-01" in json.dumps(updated.params["blocks"])
     rig.fake.wait_for("files.completeUploadExternal", 2, timeout=30)
-    assert rig.adapter.workers is not None
     rig.event({"type": "app_home_opened", "user": "UALICE", "tab": "home", "channel": "DALICE"})
     view = rig.fake.wait_for("views.publish")[0].params["view"]
     assert PAGE in json.dumps(view)  # the worker remembered the lookup in the shared database

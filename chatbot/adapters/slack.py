@@ -2,11 +2,13 @@
 Block Kit.
 
 Every listener acknowledges at once (`process_before_response=True`, so the ack never waits
-behind slow work). With worker processes (`sellerguard serve`'s default) the payload is stored
-as a job in the database (chatbot/jobs.py) and a worker runs the listener
-(chatbot/adapters/workers.py); without, the work runs in a Bolt lazy listener on a sized executor
-in this process. Each delivery is handled once: its key goes through `SellerGuard.first_delivery`,
-a unique row in the database, so a retry or replay reaching any process is dropped.
+behind slow work). Queued (`sellerguard serve`'s default) the payload is stored as a job of kind
+"slack" in the database (chatbot/jobs.py) and a worker runs the listener (chatbot/worker.py,
+in `sellerguard worker` or embedded in `serve`); unqueued, the work runs in a Bolt lazy listener
+on a sized executor in this process. Answers go out through
+`response_url`, `chat.postMessage`, `chat.update` and file uploads. Each delivery is handled
+once: its key goes through `SellerGuard.first_delivery`, a unique row in the database, so a retry
+or replay reaching any process is dropped.
 
 The stages live in their own modules: slack_incoming (payload → what a user said),
 slack_where (where answers go and who sees them), slack_delivery (the calls that put them
@@ -29,6 +31,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 import handlers
 from chatbot import router
@@ -38,7 +41,6 @@ from chatbot.adapters import slack_views as views
 from chatbot.adapters.slack_delivery import Delivery, merged
 from chatbot.adapters.slack_incoming import Said, plain_text, said
 from chatbot.adapters.slack_where import Target, can_post, is_private
-from chatbot.adapters.workers import JOB_KIND, WorkerPool
 from chatbot.app import SellerGuard
 from chatbot.conversation import Action, Incoming, Lang, Reply
 from chatbot.i18n import t
@@ -47,6 +49,9 @@ from chatbot.jobs import JobQueue
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+JOB_KIND = "slack"
+GROUP_TTL_SECONDS = 60.0  # moderator user group members: asked at most once a minute
+RATE_LIMIT_RETRIES = 3  # 429s waited out (Retry-After) before giving up
 SLOW_COMMANDS = frozenset({"checksite"})  # they fetch: show "checking…" first, then replace it
 MODERATOR_ACTIONS = frozenset({"bl.approve", "bl.reject", "bl.delist", "bl.merge"})
 REPORT_BUTTON = "site.report"
@@ -64,17 +69,18 @@ __all__ = ["SlackAdapter", "Target", "is_private", "plain_text"]
 
 
 class _TTLCache:
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, now: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
-        self._items: dict[str, tuple[float, str | None]] = {}
+        self.now = now  # seconds; tests move it
+        self._items: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
-    def get(self, key: str, load: Callable[[], str | None]) -> str | None:
-        now = time.monotonic()
+    def get(self, key: str, load: Callable[[], Any]) -> Any:
+        now = self.now()
         with self._lock:
             hit = self._items.get(key)
             if hit is not None and hit[0] > now:
@@ -86,22 +92,27 @@ class _TTLCache:
             self._items[key] = (now + self.ttl, value)
         return value
 
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
 
 class SlackAdapter:
     def __init__(self, guard: SellerGuard, *, client: WebClient | None = None,
-                 workers: int = DEFAULT_WORKERS, processes: int = 0,
-                 token_verification: bool = True) -> None:
+                 workers: int = DEFAULT_WORKERS, queued: bool = False,
+                 wake: Callable[[], None] | None = None, token_verification: bool = True) -> None:
         settings = guard.settings
         self.guard = guard
-        self.workers = WorkerPool(settings, processes, workers) if processes > 0 else None
+        self.queued = queued
+        self.wake = wake  # tells an embedded worker a job is waiting
         self.queue = JobQueue(guard.db)
         self._job = threading.local()  # set while a queued job runs on this thread
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-work")
-        self.client = client or WebClient(token=settings.slack_bot_token or None,
-                                          base_url=settings.slack_api_url)
+        self.client = client or new_client(settings.slack_bot_token, settings.slack_api_url)
         self.locales = _TTLCache(LOCALE_TTL_SECONDS)
         self.delivery = Delivery(guard.db)
         self.dms = _TTLCache(LOCALE_TTL_SECONDS)  # user → the bot's DM channel with them
+        self.groups = _TTLCache(GROUP_TTL_SECONDS)
         self.bolt = App(
             client=self.client,
             signing_secret=settings.slack_signing_secret,
@@ -126,7 +137,7 @@ class SlackAdapter:
             (app.shortcut(views.REPORT_CALLBACK), "on_report_shortcut"),
         )
         for register, name in listeners:
-            if self.workers is None:
+            if not self.queued:
                 register(ack=_ack, lazy=[getattr(self, name)])
             else:  # ack, then hand the payload to a worker process: nothing else happens here
                 register(self._forwarder(name))
@@ -138,9 +149,6 @@ class SlackAdapter:
         app.view(views.REJECT_CALLBACK)(self.on_reject_submission)
 
     def _forwarder(self, name: str) -> Callable[..., None]:
-        workers = self.workers
-        assert workers is not None
-
         def forward(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             # Ack first: the HTTP response never waits for the database (on SQLite a worker may
             # hold the write lock). The job is stored right after, on a web-process thread.
@@ -151,35 +159,56 @@ class SlackAdapter:
 
     def _store_job(self, name: str, body: dict[str, Any], bot_user_id: str | None) -> None:
         """One short transaction: the job row and the delivery's idempotency row together, so a
-        retry reaching any web process makes no second job; then a worker is woken to claim it."""
-        assert self.workers is not None
+        retry reaching any web process makes no second job; then a worker is woken to claim it.
+        If the database refuses the job, the user is told to try again (Slack was already acked,
+        so it will not resend)."""
         try:
             job = self.queue.enqueue(JOB_KIND, {"listener": name, "body": body,
                                                 "context": {"bot_user_id": bot_user_id}},
                                      delivery_key=listener_delivery_key(name, body))
         except Exception:
             log.exception("storing a Slack job for %s failed", name)
+            self._tell_not_stored(body)
             return
-        if job is not None:
-            self.workers.wake()
+        if job is not None and self.wake is not None:
+            self.wake()
+
+    def _tell_not_stored(self, body: Mapping[str, Any]) -> None:
+        event = body.get("event") or {}
+        user = str(body.get("user_id") or (body.get("user") or {}).get("id", "") or event.get("user", ""))
+        channel = str(body.get("channel_id") or (body.get("channel") or {}).get("id", "")
+                      or event.get("channel", ""))
+        lang = _lang_of({"lang": self.guard.settings.default_lang.replace("zh", "zh-Hans")})
+        text = t("slack.not_stored", lang)
+        try:
+            if body.get("response_url"):
+                Respond(response_url=str(body["response_url"]))(
+                    text=text, response_type="ephemeral", replace_original=False)
+            elif channel and user:
+                self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except Exception:
+            log.exception("could not tell %s that their request was lost", user or "the user")
 
     def run_job(self, payload: Mapping[str, Any]) -> None:
         """Runs one queued Slack job (in a worker). Its delivery was recorded when it was queued,
         so the listener does not check it again: a job claimed again after its worker died still
-        runs."""
+        runs. Errors propagate, so the queue retries the job (Slack down) or fails it."""
         self._job.recorded = True
         try:
             self.run_listener(str(payload["listener"]), dict(payload["body"]),
-                              dict(payload.get("context") or {}))
+                              dict(payload.get("context") or {}), raise_errors=True)
         finally:
             self._job.recorded = False
 
     def _first_delivery(self, key: str) -> bool:
         return bool(getattr(self._job, "recorded", False)) or self.guard.first_delivery(key)
 
-    def run_listener(self, name: str, body: dict[str, Any], context: Mapping[str, Any]) -> None:
+    def run_listener(self, name: str, body: dict[str, Any], context: Mapping[str, Any], *,
+                     raise_errors: bool = False) -> None:
         """A listener for a payload acked elsewhere (by the web process), called with what Bolt
-        would have given it."""
+        would have given it. An unknown listener name raises KeyError."""
+        if name not in _LISTENER_KEYS and name != "on_action":
+            raise KeyError(f"no Slack listener {name!r}")
         event = body.get("event") or {}
         respond = Respond(response_url=body.get("response_url"))
         arguments: dict[str, Any] = {"body": body, "client": self.client, "event": event,
@@ -189,6 +218,8 @@ class SlackAdapter:
         try:
             listener(**{key: arguments[key] for key in wanted})
         except Exception:
+            if raise_errors:
+                raise
             log.exception("the %s listener failed", name)
 
     def on_command(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -492,8 +523,9 @@ class SlackAdapter:
         return self.dms.get(user, load) == channel
 
     def is_moderator(self, client: WebClient, user: str) -> bool:
-        """Configured moderators, or members of the moderator user group (asked every time, so
-        a removal takes effect at once)."""
+        """Configured moderators, or members of the moderator user group. The group's members
+        are cached for GROUP_TTL_SECONDS, so a removal takes effect within a minute; a failed
+        lookup is not cached."""
         if not user:
             return False
         if self.guard.is_moderator(PLATFORM, user):
@@ -501,10 +533,17 @@ class SlackAdapter:
         group = self.guard.settings.slack_moderator_group
         if not group:
             return False
-        try:
-            members = client.usergroups_users_list(usergroup=group).get("users") or []
-        except SlackApiError as exc:
-            log.warning("usergroups.users.list for %s failed: %s", group, exc.response.get("error"))
+
+        def load() -> frozenset[str] | None:
+            try:
+                return frozenset(client.usergroups_users_list(usergroup=group).get("users") or [])
+            except SlackApiError as exc:
+                log.warning("usergroups.users.list for %s failed: %s", group, exc.response.get("error"))
+                return None
+
+        members = self.groups.get(group, load)
+        if members is None:
+            self.groups.forget(group)
             return False
         return user in members
 
@@ -514,8 +553,14 @@ class SlackAdapter:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)
-        if self.workers is not None:
-            self.workers.close()
+
+
+def new_client(token: str, api_url: str) -> WebClient:
+    """A Web API client that waits out rate limits (HTTP 429, honouring Retry-After) up to
+    RATE_LIMIT_RETRIES times, as Slack asks of apps, instead of failing the call."""
+    client = WebClient(token=token or None, base_url=api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return client
 
 
 def _ack(ack: Ack) -> None:

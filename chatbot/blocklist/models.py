@@ -33,6 +33,7 @@ class Entry(Base):
     __table_args__ = (
         Index("ix_blocklist_entries_state_unit", "state", "unit"),
         Index("ix_blocklist_entries_state_updated", "state", "updated_at"),
+        Index("ix_blocklist_entries_state_listed", "state", "listed_at"),  # expiry
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -124,6 +125,11 @@ class Liveness(Base):
     last_checked: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_online: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The daily re-check (chatbot/schedule/liveness.py): conditional-request validators and the
+    # start of the current offline spell.
+    etag: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    last_modified: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    first_seen_offline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 @event.listens_for(AuditRow, "before_update")

@@ -90,6 +90,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     exporter.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default=None)
     exporter.set_defaults(run=_export)
 
+    stats = sub.add_parser("stats", help="listed sites online / offline / taken down, and the median "
+                                         "time from listing to takedown")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.set_defaults(run=_stats)
+
     importer = sub.add_parser("import", help="add listed entries from an export file (idempotent)")
     importer.add_argument("file", help="a .csv, .json or .txt file, or - for standard input")
     importer.add_argument("--format", choices=FORMATS, default=None)
@@ -240,4 +245,24 @@ def _import(args: argparse.Namespace) -> int:
     summary = result.as_dict()
     text = views.say("import.done", lang, **summary)
     _emit(Reply(views.INTENT, lang, text, data=summary), args.json)
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    """Liveness figures from the daily re-checks (chatbot/schedule/liveness.py)."""
+    from chatbot.schedule.liveness import stats
+
+    app = open_app()
+    try:
+        figures = stats(app)
+    finally:
+        app.close()
+    if args.json:
+        print(json.dumps(figures))
+        return EXIT_OK
+    median = figures["median_days_to_takedown"]
+    print(f"listed and disputed sites: {figures['online']} online, {figures['offline']} offline, "
+          f"{figures['taken_down']} taken down, {figures['unchecked']} not checked yet")
+    print(f"takedowns: {figures['takedowns']}; median time from listing to takedown: "
+          + (f"{median} days" if median is not None else "-"))
     return EXIT_OK

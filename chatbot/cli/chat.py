@@ -6,8 +6,12 @@ import argparse
 import sys
 
 from chatbot.adapters.console import ConsoleChat
+from chatbot.app import SellerGuard
 from chatbot.cli.common import default_user, open_app, parse_actor
-from chatbot.i18n import normalize_lang
+from chatbot.conversation import Incoming
+from chatbot.i18n import normalize_lang, t
+
+LOCAL_KINDS = ("scheduled.reminders", "notify.inbox")  # what `chat` runs itself, with no worker
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     platform, user = parse_actor(args.user or default_user())
     chat = ConsoleChat(app, user, platform=platform, lang=normalize_lang(args.lang),
                        as_json=args.json)
+    away = while_away(app, platform, user)
+    if away:
+        print(away + "\n", file=sys.stderr if args.json else sys.stdout)
     try:
         if sys.stdin.isatty():
             chat.run_interactive()
@@ -33,3 +40,27 @@ def run(args: argparse.Namespace) -> int:
     finally:
         app.close()
     return 0
+
+
+def while_away(app: SellerGuard, platform: str, user: str) -> str:
+    """Reminders that came due while nobody ran the clock are worked out now (the embedded
+    default needs no other process), then this user's unread ones are returned as one text
+    ("" when there are none) and marked read. A database error leaves them for next time."""
+    import logging
+    from datetime import UTC, datetime
+
+    from chatbot.schedule import inbox
+    from chatbot.schedule.clock import enqueue_run
+    from chatbot.worker import for_app
+
+    try:
+        enqueue_run(app, "reminders", datetime.now(UTC))
+        for_app(app, kinds=LOCAL_KINDS).drain()
+        texts = inbox.unseen(app, platform, user)
+    except Exception:
+        logging.getLogger(__name__).exception("could not look for reminders")
+        return ""
+    if not texts:
+        return ""
+    lang = app.resolve_lang(Incoming(platform=platform, user=user))
+    return "\n".join([t("schedule.away_title", lang), *(f"• {text}" for text in texts)])

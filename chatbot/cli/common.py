@@ -44,6 +44,30 @@ def open_app(config: Settings | None = None) -> SellerGuard:
     return SellerGuard(config, db=db)
 
 
+def wait_for_database(config: Settings, *, first: float = 1.0, longest: float = 30.0) -> None:
+    """Block until the database answers (long-running processes: a database that is restarting
+    must not turn the worker or the clock into a crash loop). Waits `first` seconds, doubling to
+    `longest`, and says so on stderr once."""
+    import time
+
+    pause = first
+    told = False
+    while True:
+        try:
+            db = Database(config.database_url)
+            try:
+                db.check()
+                return
+            finally:
+                db.dispose()
+        except DatabaseError as exc:
+            if not told:
+                print(f"sellerguard: {exc}; waiting for it", file=sys.stderr)
+                told = True
+        time.sleep(pause)
+        pause = min(longest, pause * 2)
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()

@@ -3,6 +3,10 @@
 HTTP mode (default): Slack posts to /slack/events, signed with SLACK_SIGNING_SECRET.
 Socket Mode (when SLACK_APP_TOKEN is set): the bot dials out to Slack, no public URL needed; the
 web server still runs for /healthz and the blocklist feed.
+
+Either way the web process acknowledges, stores each request as a job and leaves the work to a
+worker: threads of this process (the embedded default), or `sellerguard worker` processes when
+SELLERGUARD_EMBEDDED_WORKER=0 (or --no-worker).
 """
 
 from __future__ import annotations
@@ -23,10 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
     parser.add_argument("--workers", type=int, default=16,
                         help="threads that answer Slack after the ack, in each process (default: 16)")
-    parser.add_argument("--processes", type=int, default=None,
-                        help="worker processes that answer Slack after the ack, at idle priority, so "
-                             "lookups never compete with acks for the interpreter (default: one per "
-                             "core beyond the first, at least 1; 0 answers on threads of this process)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="do not run queued jobs here: `sellerguard worker` processes do "
+                             "(the same as SELLERGUARD_EMBEDDED_WORKER=0)")
     parser.set_defaults(run=run)
 
 
@@ -52,26 +55,33 @@ def run(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from chatbot.adapters.slack import SlackAdapter
-    from chatbot.adapters.workers import default_processes
     from chatbot.web import create_app, settle
+    from chatbot.worker import for_app
 
     config = settings()
     check(config)
     if args.workers < 1 or args.workers > 512:
         fail("--workers must be between 1 and 512.")
-    if args.processes is None:
-        args.processes = default_processes()
-    if args.processes < 0 or args.processes > 64:
-        fail("--processes must be between 0 and 64.")
     port = args.port or config.port
     guard = open_app(config)
     chosen = mode(config)
     adapter = None
+    worker = None
+    clock = None
+    if config.embedded_worker and not args.no_worker:
+        # The embedded default: jobs run here, and the schedule too (if a `sellerguard clock`
+        # runs as well, the lease lets only one of them enqueue).
+        import threading
+
+        from chatbot.schedule.clock import Clock
+
+        worker = for_app(guard, threads=args.workers).start()
+        clock = Clock(guard)
+        threading.Thread(target=clock.run, name="clock", daemon=True).start()
     if chosen != "none":
         try:
-            adapter = SlackAdapter(guard, workers=args.workers, processes=args.processes)
-            if adapter.workers is not None:
-                adapter.workers.warm()
+            adapter = SlackAdapter(guard, workers=args.workers, queued=True,
+                                   wake=worker.wake if worker is not None else None)
         except SlackApiError as exc:
             fail(f"Slack refused the bot token ({exc.response.get('error')}); check SLACK_BOT_TOKEN.")
         except Exception as exc:  # Bolt raises BoltError for unusable settings
@@ -91,5 +101,9 @@ def run(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=port, log_level="warning", access_log=False)
     if adapter is not None:
         adapter.close()
+    if clock is not None:
+        clock.stop()
+    if worker is not None:
+        worker.stop(wait=True)
     guard.close()
     return 0

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.context import Context
 from chatbot.db.models import Member
+from chatbot.notices import business_days
 from chatbot.notices import deadlines as dl
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case, CaseDeadline
@@ -205,9 +206,12 @@ class CaseService:
 
     def _counter_notice_filed(self, session: Session, case: Case, filed: date) -> None:
         first, last = dl.COUNTER_NOTICE_BUSINESS_DAYS
-        note = {"filed": filed.isoformat(), "business_days": [first, last]}
-        self._set_deadline(case, "counter_notice_restore_from", dl.add_business_days(filed, first), note)
-        self._set_deadline(case, "counter_notice_restore_by", dl.add_business_days(filed, last), note)
+        start = business_days.add_business_days(filed, first)
+        end = business_days.add_business_days(filed, last)
+        note = {"filed": filed.isoformat(), "business_days": [first, last],
+                "calendar": business_days.CALENDAR, "holidays": business_days.holidays_between(filed, end)}
+        self._set_deadline(case, "counter_notice_restore_from", start, note)
+        self._set_deadline(case, "counter_notice_restore_by", end, note)
 
 
 def _apply_notice(case: Case, notice: ParsedNotice, notice_text: str) -> None:

@@ -1,0 +1,213 @@
+"""Scheduled work on the real database, run through the queue as the clock and worker do:
+liveness re-checks against local sites (through the safe fetcher, conditional requests), expiry
+back to review, the digest to the moderators' Slack channel (once, however many clocks), retention,
+and `sellerguard jobs list` / `blocklist stats`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from chatbot.app import SellerGuard
+from chatbot.blocklist.models import AuditRow, Entry, Liveness
+from chatbot.db import Database
+from chatbot.db.models import DialogState, ProcessedDelivery
+from chatbot.evidence.models import SiteLookup
+from chatbot.jobs import Job, JobQueue
+from chatbot.net.fetcher import SafeFetcher
+from chatbot.schedule import digest, expiry, liveness, retention
+from chatbot.schedule.clock import enqueue_run, run_key
+from chatbot.worker import for_app
+
+pytest.register_assert_rewrite("tests.slack_fake")
+
+from tests.slack_fake import FakeSlack  # noqa: E402
+
+pytest_plugins = ["tests.slack_fake"]
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+class Sites:
+    """Local storefronts chosen by Host: up.example (ETag, 304 when it matches), gone.example
+    (410), down.example (503)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        sites = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").split(":")[0]
+                sites.requests.append((host, {k.lower(): v for k, v in self.headers.items()}))
+                if host.endswith("up.example"):
+                    status = 304 if self.headers.get("If-None-Match") == '"v1"' else 200
+                else:
+                    status = 410 if host.endswith("gone.example") else 503
+                body = b"" if status == 304 else b"<html><body>shop</body></html>"
+                self.send_response(status)
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def sites() -> Iterator[Sites]:
+    running = Sites()
+    yield running
+    running.server.shutdown()
+    running.server.server_close()
+
+
+def _entry(db: Database, unit: str, state: str = "listed", listed_at: datetime | None = NOW) -> int:
+    with db.session() as session:
+        entry = Entry(unit=unit, unicode_unit=unit, registrable=unit, state=state, reasons="copycat-store",
+                      first_reported=NOW - timedelta(days=400), listed_at=listed_at, updated_at=NOW)
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def test_liveness_rechecks_politely_and_reports_takedowns(app: SellerGuard, db: Database,
+                                                         sites: Sites) -> None:
+    config = replace(app.settings, allow_private_networks=True, allowed_ports=frozenset({sites.port}),
+                     recheck_per_host_seconds=0.01)
+    app.settings = app.ctx.settings = config
+    fetcher = SafeFetcher(config, resolver=lambda host: ["127.0.0.1"])
+    template = f"http://{{unit}}:{sites.port}/"
+    listed_at = NOW - timedelta(days=10)
+    for unit in ("shop.up.example", "shop.gone.example", "shop.down.example"):
+        _entry(db, unit, listed_at=listed_at)
+    _entry(db, "old.up.example", state="delisted")  # not re-checked
+    first = liveness.run(app, NOW, fetcher=fetcher, url_template=template)
+    assert (first.checked, first.online, first.offline, first.taken_down) == (3, 1, 1, 1)
+    assert sorted(host for host, _ in sites.requests) == ["shop.down.example", "shop.gone.example",
+                                                           "shop.up.example"]
+    sites.requests.clear()
+    later = NOW + timedelta(days=3)
+    second = liveness.run(app, later, fetcher=fetcher, url_template=template)
+    assert (second.online, second.offline, second.taken_down) == (1, 1, 1)
+    conditional = dict(sites.requests)["shop.up.example"]
+    assert conditional["if-none-match"] == '"v1"', "the second visit is a conditional request"
+    with db.read() as session:
+        rows = {row.unit: row for row in session.scalars(select(Liveness))}
+        session.expunge_all()
+    assert rows["shop.up.example"].online is True and rows["shop.up.example"].first_seen_offline is None
+    assert rows["shop.gone.example"].taken_down_at == NOW
+    down = rows["shop.down.example"]
+    assert down.first_seen_offline == NOW and down.taken_down_at == NOW, "offline three days: gone"
+    figures = liveness.stats(app)
+    assert figures["online"] == 1 and figures["taken_down"] == 2 and figures["takedowns"] == 2
+    assert figures["median_days_to_takedown"] == 10.0
+
+
+def test_expired_listings_go_back_to_review_in_the_open(app: SellerGuard, db: Database) -> None:
+    app.settings = app.ctx.settings = replace(app.settings, listing_ttl_days=180)
+    stale = _entry(db, "stale.example", listed_at=NOW - timedelta(days=181))
+    fresh = _entry(db, "fresh.example", listed_at=NOW - timedelta(days=179))
+    assert expiry.run(app, NOW) == 1 and expiry.run(app, NOW) == 0
+    with db.read() as session:
+        states = dict(session.execute(select(Entry.id, Entry.state)).all())
+        audit = session.scalars(select(AuditRow).where(AuditRow.entry_id == stale)).one()
+        session.expunge_all()
+    assert states == {stale: "reported", fresh: "listed"}
+    assert audit.action == "expire" and audit.actor == "sellerguard:clock" and "180 days" in audit.reason
+    assert "re-review (not re-confirmed in 180 days): 1" in digest.text(app, NOW)
+
+
+def test_one_digest_reaches_the_moderators_channel_however_many_clocks(
+        app: SellerGuard, db: Database, fake_slack: FakeSlack) -> None:
+    config = replace(app.settings, slack_bot_token="xoxb-test", slack_api_url=fake_slack.api_url,
+                     slack_digest_channel="C0MODS", timezone="Asia/Shanghai", digest_at="09:00")
+    app.settings = app.ctx.settings = config
+    _entry(db, "pending.example", state="reported", listed_at=None)
+    _entry(db, "appealed.example", state="disputed")
+    queue = JobQueue(db, max_attempts=1)
+    broken = queue.enqueue("test.broken", {})
+    queue.run_next({"test.broken": lambda payload: payload["missing"]})
+    at = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    assert enqueue_run(app, "digest", at) is not None
+    assert enqueue_run(app, "digest", at + timedelta(seconds=20)) is None, "the other clock's tick"
+    assert run_key("digest", at, config) == "digest@2026-12-01T09:00:00+08:00"
+    worker = for_app(app)
+    worker.drain()
+    posts = fake_slack.wait_for("chat.postMessage")
+    assert len(posts) == 1 and posts[0].params["channel"] == "C0MODS"
+    text = posts[0].params["text"]
+    assert "digest (2026-12-01)" in text and "Reports waiting for review: 1" in text
+    assert "Open appeals: 1" in text and "Failed jobs: 1" in text and f"#{broken} test.broken" in text
+    assert "KeyError" in text
+    assert worker.drain() == 0 and len(fake_slack.of("chat.postMessage")) == 1
+
+
+def test_digest_in_chinese(app: SellerGuard) -> None:
+    app.settings = app.ctx.settings = replace(app.settings, default_lang="zh")
+    text = digest.text(app, NOW)
+    assert text.startswith("SellerGuard 每日摘要") and "待审核的举报：0" in text
+
+
+def test_retention_prunes_what_is_old(app: SellerGuard, db: Database) -> None:
+    old = NOW - timedelta(days=60)
+    queue = JobQueue(db, clock=lambda: old)
+    queue.run_next({"x": lambda payload: None}) if queue.enqueue("x", {}) else None
+    with db.session() as session:
+        session.add(ProcessedDelivery(key="slack:event:Ev1", created_at=old))
+        session.add(ProcessedDelivery(key="slack:event:Ev2", created_at=NOW))
+        session.add(DialogState(platform="console", user_id="a", handler="case", state={}, expires_at=old))
+        session.add(SiteLookup(url_key="k", normalized_url="https://a.example/", site="a.example",
+                               created_at=old, expires_at=old, result={}, page_words=[["title", "lamp"]]))
+    pruned = retention.run(app, NOW)
+    assert pruned.as_dict() == {"jobs": 1, "deliveries": 1, "dialogs": 1, "page_words": 1, "inbox": 0}
+    assert retention.run(app, NOW).as_dict() == {"jobs": 0, "deliveries": 0, "dialogs": 0,
+                                                 "page_words": 0, "inbox": 0}
+    with db.read() as session:
+        assert session.scalars(select(SiteLookup.page_words)).one() == []
+        assert session.scalar(select(Job.id)) is None
+
+
+def test_jobs_list_and_blocklist_stats_commands(db: Database, run_cli: Callable[..., Any]) -> None:
+    queue = JobQueue(db, max_attempts=1)
+    failed = queue.enqueue("notify.slack", {})
+    queue.run_next({"notify.slack": lambda payload: (_ for _ in ()).throw(ConnectionError("down"))})
+    queue.enqueue("scheduled.digest", {"at": NOW.isoformat()}, unique_key="digest@x")
+    listing = run_cli("jobs", "list", "--failed", "--json")
+    assert listing.returncode == 0
+    rows = [json.loads(line) for line in listing.stdout.splitlines()]
+    assert [(r["id"], r["state"], r["error"]) for r in rows] == [(failed, "failed", "ConnectionError: down")]
+    text = run_cli("jobs", "list")
+    assert "scheduled.digest" in text.stdout and "ConnectionError: down" in text.stdout
+    stats = run_cli("blocklist", "stats", "--json")
+    assert stats.returncode == 0 and json.loads(stats.stdout)["takedowns"] == 0
+    assert "median time from listing to takedown" in run_cli("blocklist", "stats").stdout
+
+
+def test_settings_for_the_clock_are_checked() -> None:
+    from chatbot.config import ConfigError, load_settings
+
+    config = load_settings({"SELLERGUARD_TIMEZONE": "America/New_York", "SELLERGUARD_DIGEST_AT": "7:30",
+                            "SLACK_DIGEST_CHANNEL": "C0MODS", "SELLERGUARD_LISTING_TTL_DAYS": "90"})
+    assert (config.timezone, config.digest_at, config.listing_ttl_days) == ("America/New_York", "07:30", 90)
+    for env, word in ((("SELLERGUARD_TIMEZONE", "Mars/Base"), "time zone"),
+                      (("SELLERGUARD_DIGEST_AT", "25:00"), "HH:MM"),
+                      (("SELLERGUARD_LISTING_TTL_DAYS", "0"), "between")):
+        with pytest.raises(ConfigError, match=word):
+            load_settings(dict([env]))
+
+
