@@ -71,7 +71,7 @@ def decode(data: bytes, content_type: str = "") -> Decoded:
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, UnidentifiedImageError):
             raise ImageRefused("not_an_image") from None
-        raise ImageRefused("too_many_pixels", str(exc)[:120]) from None
+        raise ImageRefused("too_many_pixels", f"> {2 * MAX_PIXELS // 1_000_000} MP") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageRefused("corrupt", type(exc).__name__) from None
     width, height = image.size
