@@ -70,6 +70,13 @@ def test_photos_and_text_from_files(run_cli, web: Web, tmp_path: Path) -> None: 
     assert result["text_similarity"] > 0.9
 
 
+def test_listing_on_another_shop(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    mine = f"{web.base}{site.COPYCAT_PAGE}"
+    result = _compare(run_cli, web, f"{web.base}{site.HOSTILE_PAGE}", "--listing", mine)
+    assert result["seller_source"] == "listing" and result["seller_images_compared"] == 4
+    assert [m["verdict"] for m in result["image_matches"]] == ["same_photo"]
+
+
 def test_hostile_images_are_refused_and_the_rest_completes(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
     result = _compare(run_cli, web, f"{web.base}{site.HOSTILE_PAGE}", "--asin", "B0SELLERIM")
     codes = {p["url"].rsplit("/", 1)[-1].split("?")[0]: p["code"] for p in result["problems"]}

@@ -129,8 +129,7 @@ async def _page(client: EvidenceClient, url: str, side: Literal["copycat", "sell
                 problems: list[Problem]) -> tuple[str, str] | None:
     """(html, final URL) or None with the problem noted."""
     try:
-        fetched, _ = await client.get(url, source="page" if side == "copycat" else SOURCE,
-                                      accept="text/html")
+        fetched, _ = await client.get(url, source=SOURCE, accept="text/html")
     except FetchError as exc:
         problems.append(Problem(side, f"fetch.{exc.code}", exc.detail, url))
         return None
@@ -330,3 +329,12 @@ async def run(client: EvidenceClient, request: CopyingRequest, *, amazon_url: st
         request.marketplace if request.asin else None,
         seller.first_available.isoformat() if seller.first_available else None,
         min(uploads) if uploads else None, tuple(problems), round(time.monotonic() - started, 3))
+
+
+async def check_in_lookup(client: EvidenceClient, request: Any, copycat_url: str, amazon_url: str,
+                          budget: float) -> dict[str, Any]:
+    """The copying section of a /checksite lookup (`request`: the engine's LookupRequest); the
+    lookup's pages come from `client`'s memo rather than a second fetch."""
+    wanted = CopyingRequest(copycat_url, asin=request.asin, marketplace=request.marketplace,
+                            listing_url=request.listing, image_files=tuple(request.images))
+    return (await run(client, wanted, amazon_url=amazon_url, budget=budget)).to_json()
