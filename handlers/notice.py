@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from chatbot import dialog, knowledge
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Paragraph, Part, Reply
+from chatbot.evidence import copying_store
 from chatbot.i18n import is_cjk, t, to_simplified, to_traditional
 from chatbot.intents import classify
 from chatbot.notices import letters, views
@@ -490,7 +491,8 @@ def cmd_letter(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
 def letter_replies(msg: Incoming, ctx: Context, letter_type: str, case: Case | None) -> list[Reply]:
     lang = _lang(msg)
     try:
-        letter = letters.render(letter_type, case, lang, ctx.clock().date())
+        copied = copying_store.latest(ctx, list(case.storefront_urls)) if case else None
+        letter = letters.render(letter_type, case, lang, ctx.clock().date(), copying=copied)
     except letters.NotApplicable:
         assert case is not None
         return _error(msg, t("notice.letter_not_applicable", lang, id=case.id,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.app import SellerGuard
-from chatbot.conversation import Attachment, Heading, Notice
+from chatbot.conversation import Attachment, Code, Heading, Notice
 from chatbot.evidence.engine import EvidenceEngine
 from tests.conftest import Chat
 from tests.fixtures.copying import site
@@ -98,3 +98,23 @@ def test_checksite_in_chat_chinese_robot_check(bot: SellerGuard, chat: Chat, web
     assert copying["verdict"] == "inconclusive" and copying["reason"] == "amazon_blocked"
     notes = "\n".join(p.text for p in reply.parts if isinstance(p, Notice))
     assert "机器人验证" in notes and "--images" in notes
+
+
+def test_letters_cite_the_matches(bot: SellerGuard, chat: Chat, web: Web) -> None:
+    copycat = f"{web.base}{site.COPYCAT_PAGE}"
+    assert chat.one(f"/checksite {copycat} --asin B0SELLERIM").ok
+    case_id = chat("/notice")[0].data["case"]["id"]
+    assert chat.one(f"/case {case_id} site {copycat}").ok
+    assert chat.one(f"/case {case_id} asin B0SELLERIM").ok
+    sentence = ("3 of the 4 product images on the page are copies of the photos in our listing ASIN "
+                "B0SELLERIM on amazon.com, first available on 2021-09-15.")
+    for letter_type in ("takedown", "dispute"):
+        reply = chat.one(f"/letter {letter_type} {case_id}")
+        body = next(p.text for p in reply.parts if isinstance(p, Code))
+        assert sentence in body, body
+        assert "text similarity" in body
+    # A case whose storefront was never compared keeps the placeholder to fill by hand.
+    other = chat("/notice")[0].data["case"]["id"]
+    chat.one(f"/case {other} site https://elsewhere.example/p/1")
+    body = next(p.text for p in chat.one(f"/letter takedown {other}").parts if isinstance(p, Code))
+    assert "copies of the photos" not in body and "[For each page, name the copied images" in body

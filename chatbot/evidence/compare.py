@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from chatbot.evidence import copying
+from chatbot.evidence import copying, copying_store
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.engine import EvidenceEngine
 from chatbot.evidence.model import FetchRecord
@@ -14,7 +14,7 @@ from chatbot.evidence.model import FetchRecord
 
 def check(engine: EvidenceEngine, request: copying.CopyingRequest) -> dict[str, Any]:
     """Blocking. Returns the copying result as JSON (`image_matches`, `text_similarity`, `verdict`,
-    `reason`, counts, problems) plus `copycat_url` and the `evidence` log. Raises
+    `reason`, counts, problems) plus `copycat_url`, the stored check's `id` and the `evidence` log. Raises
     `engine.LookupRefused` when the copycat URL (or --listing URL) is no public web address."""
     engine.normalize(request.copycat_url)
     if request.listing_url:
@@ -32,4 +32,6 @@ def check(engine: EvidenceEngine, request: copying.CopyingRequest) -> dict[str, 
             await fetcher.aclose()
 
     result, log = asyncio.run(work())
-    return {"copycat_url": request.copycat_url, **result.to_json(), "evidence": [r.to_json() for r in log]}
+    data = result.to_json()
+    data["id"] = copying_store.save(engine.ctx, str(engine.normalize(request.copycat_url)), data)
+    return {"copycat_url": request.copycat_url, **data, "evidence": [r.to_json() for r in log]}

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from chatbot.evidence import amazon, imagematch, textmatch
+from chatbot.context import Context
+from chatbot.evidence import amazon, copying_store, imagematch, textmatch
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.images import MAX_IMAGE_BYTES, Decoded, ImageRefused, decode, thumbnail_jpeg
 from chatbot.evidence.listing import Listing, ListingImage, amazon_listing, shop_listing, text_file_passages
@@ -331,10 +332,15 @@ async def run(client: EvidenceClient, request: CopyingRequest, *, amazon_url: st
         min(uploads) if uploads else None, tuple(problems), round(time.monotonic() - started, 3))
 
 
-async def check_in_lookup(client: EvidenceClient, request: Any, copycat_url: str, amazon_url: str,
-                          budget: float) -> dict[str, Any]:
-    """The copying section of a /checksite lookup (`request`: the engine's LookupRequest); the
-    lookup's pages come from `client`'s memo rather than a second fetch."""
+async def check_in_lookup(ctx: Context, client: EvidenceClient, request: Any, copycat_url: str,
+                          result: dict[str, Any], budget: float) -> None:
+    """The copying section of a /checksite lookup (`request`: the engine's LookupRequest): sets
+    `result["copying"]`, adds the photos fetched to `result["evidence"]` and stores the check for
+    the letters. The lookup's pages come from `client`'s memo rather than a second fetch."""
     wanted = CopyingRequest(copycat_url, asin=request.asin, marketplace=request.marketplace,
                             listing_url=request.listing, image_files=tuple(request.images))
-    return (await run(client, wanted, amazon_url=amazon_url, budget=budget)).to_json()
+    found = await run(client, wanted, amazon_url=ctx.settings.amazon_url, budget=budget)
+    result["copying"] = found.to_json()
+    result["evidence"] = list(result.get("evidence", [])) + [
+        r.to_json() for r in client.log if r.source == SOURCE]
+    await asyncio.to_thread(copying_store.save, ctx, copycat_url, result["copying"], result.get("id"))

@@ -182,9 +182,7 @@ class EvidenceEngine:
             spent = time.monotonic() - started
             budget = max(self.settings.fetch_timeout, self.settings.lookup_timeout - spent)
             client = EvidenceClient(fetcher, log_records, memo)
-            result["copying"] = await copying.check_in_lookup(client, request, str(url),
-                                                              self.settings.amazon_url, budget)
-            result["evidence"] += [r.to_json() for r in log_records if r.source == copying.SOURCE]
+            await copying.check_in_lookup(self.ctx, client, request, str(url), result, budget)
         result["elapsed"] = round(time.monotonic() - started, 3)
         if refused is not None:
             # The page itself cannot be fetched for a reason that lies in the input; what the
