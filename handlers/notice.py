@@ -26,6 +26,7 @@ from chatbot.notices.cases import CaseNotFound, CaseService, Owner
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import ASIN, EMAIL, ParsedNotice, parse_date, parse_notice
+from handlers import complainant
 
 INTENT = views.INTENT
 OFFER = "notice.offer"  # dialog: we offered to open a case
@@ -159,6 +160,8 @@ def _open_case(msg: Incoming, ctx: Context, notice: ParsedNotice | None, text: s
                             complaint_type=complaint_type)
         intro = t("notice.opened_from_notice" if pasted else "notice.opened", lang, id=case.id)
     extra: list[Part] = views.notice_notes(notice, case, lang) if pasted and notice is not None else []
+    if pasted:
+        extra += complainant.offer_parts(notice, lang)  # an offer only: nothing fetched until a yes
     if pasted_args and notice is not None and not _has_facts(notice) and notice.complaint_type is None:
         extra.append(Paragraph(t("notice.nothing_found", lang)))
     replies = [views.case_reply(case, lang, intro, extra=extra,
