@@ -120,6 +120,7 @@ def accuracy(originals: list[tuple[str, Image.Image]], rng: random.Random) -> No
     print(f"{'edit':22} {'TP':>4} {'FN':>4} {'FP':>5} {'TN':>6} {'precision':>10} {'recall':>7}  "
           "distances of copies")
     totals = [0, 0, 0, 0]
+    closest_other = 256
     for edit, make in EDITS.items():
         tp = fn = fp = tn = 0
         distances = []
@@ -133,12 +134,15 @@ def accuracy(originals: list[tuple[str, Image.Image]], rng: random.Random) -> No
                     tp, fn = tp + said, fn + (not said)
                 else:
                     fp, tn = fp + said, tn + (not said)
+                    closest_other = min(closest_other, match.distance)
         totals = [a + b for a, b in zip(totals, (tp, fn, fp, tn), strict=True)]
         precision = tp / (tp + fp) if tp + fp else 1.0
         print(f"{edit:22} {tp:4} {fn:4} {fp:5} {tn:6} {precision:10.3f} {tp / (tp + fn):7.3f}  "
               f"median {sorted(distances)[len(distances) // 2]}, max {max(distances)}")
     tp, fn, fp, tn = totals
     print(f"{'all edits':22} {tp:4} {fn:4} {fp:5} {tn:6} {tp / max(1, tp + fp):10.3f} {tp / (tp + fn):7.3f}")
+    print(f"closest pair of different pictures: {closest_other} bits (edited copy <= "
+          f"{imagematch.EDITED_COPY_MAX})")
 
 
 def speed(originals: list[tuple[str, Image.Image]]) -> None:
