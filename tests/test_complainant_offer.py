@@ -10,9 +10,9 @@ import pytest
 
 from chatbot.app import SellerGuard
 from chatbot.conversation import Action, Actions, Paragraph
-from chatbot.evidence.engine import EvidenceEngine
 from tests.conftest import Chat
-from tests.fixtures.sites.server import Web, resolver, serve, settings_for
+from tests.fixtures.copying import site
+from tests.fixtures.sites.server import Web, serve
 
 NOTICES = Path(__file__).parent / "fixtures" / "notices"
 
@@ -25,12 +25,7 @@ def web() -> Iterator[Web]:
 
 @pytest.fixture
 def bot(app: SellerGuard, web: Web, with_settings: Callable[..., SellerGuard]) -> SellerGuard:
-    changed = settings_for(web, app.settings)
-    bot = with_settings(**{k: getattr(changed, k) for k in (
-        "allow_private_networks", "allowed_ports", "wayback_url", "rdap_url", "amazon_url",
-        "fetch_timeout", "lookup_timeout")})
-    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
-    return bot
+    return site.bot_on(web, app, with_settings)
 
 
 def _buttons(replies) -> dict[str, str]:  # type: ignore[no-untyped-def]
