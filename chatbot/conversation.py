@@ -37,6 +37,7 @@ class Incoming:
     action: Action | None = None
     direct: bool = True  # a DM or an explicit mention; False for ambient channel chatter
     message_id: str = ""  # the platform's delivery id, for idempotency
+    files: tuple[str, ...] = ()  # local paths of photos the user attached (the adapter downloads them)
 
     @property
     def actor(self) -> str:

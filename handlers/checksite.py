@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,9 @@ def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
     except OptionError as exc:
         return [_invalid(lang, exc)]
     engine = ctx.service(EvidenceEngine)
+    request = replace(parsed.request, images=msg.files) if msg.files else parsed.request
     try:
-        result = engine.check(parsed.request)
+        result = engine.check(request)
     except LookupRefused as exc:
         return [_refused(lang, exc)]
     try:

@@ -47,6 +47,7 @@ class FakeSlack:
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # group id → user ids
     errors: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, channel) → error
     calls: list[Call] = field(default_factory=list)
+    private_files: dict[str, bytes] = field(default_factory=dict)  # path → bytes, as files.slack.com
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     _server: ThreadingHTTPServer | None = None
@@ -134,9 +135,12 @@ class FakeSlack:
         elif path.startswith("/upload/"):
             method = "upload"
         else:
-            method = path
+            method = "file_download" if path in self.private_files else path
         call = Call(method, params, dict(request.headers.items()), path, raw)
-        if method in ("webhook", "upload"):
+        if method == "file_download":  # a member's uploaded file; the bot token is required
+            authorized = request.headers.get("Authorization") == "Bearer xoxb-test"
+            body, kind = (self.private_files[path], "image/jpeg") if authorized else (b"login", "text/html")
+        elif method in ("webhook", "upload"):
             body = b"ok" if method == "webhook" else f"OK - {len(raw)}".encode()
             kind = "text/plain"
         else:

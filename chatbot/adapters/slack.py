@@ -31,7 +31,7 @@ from slack_sdk.errors import SlackApiError
 
 import handlers
 from chatbot import router
-from chatbot.adapters import lookups
+from chatbot.adapters import lookups, slack_files
 from chatbot.adapters import slack_blocks as kit
 from chatbot.adapters import slack_views as views
 from chatbot.adapters.workers import JOB_KIND, WorkerPool
@@ -251,7 +251,11 @@ class SlackAdapter:
             msg = msg.with_(is_moderator=self.is_moderator(client, user))
         thread = event.get("thread_ts") or ("" if is_dm else event.get("ts", ""))
         target = Target(channel=msg.channel, user=user, thread_ts=thread, is_dm=is_dm)
-        self.answer(client, msg, target)
+        # Photos attached to a 查站 / checksite message: the seller's own, for the copying check.
+        command = router.parse_command(msg) if event.get("files") else None
+        attached = event.get("files") if command is not None and command.name == "checksite" else []
+        with slack_files.downloaded(self.guard.ctx.settings, client.token or "", attached or []) as photos:
+            self.answer(client, msg.with_(files=photos) if photos else msg, target)
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: WebClient,
                    context: Mapping[str, Any]) -> None:
