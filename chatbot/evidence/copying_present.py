@@ -72,6 +72,9 @@ def problem_line(problem: dict[str, Any], lang: Lang) -> str:
         except KeyError:
             reason = code
         return t("copying.problem.fetch", lang, reason=reason, url=url)
+    if code == "image_cap":  # detail "24/501": compared / found
+        compared, _, found = detail.partition("/")
+        return t("copying.problem.image_cap", lang, compared=compared, found=found)
     try:
         return t(f"copying.problem.{code}", lang, url=url, detail=detail)
     except KeyError:
