@@ -29,6 +29,8 @@ class FileRef:
     name: str
     mimetype: str = ""
     id: str = ""  # the platform's file id
+    url: str = ""  # where the platform serves it (may need the bot's token)
+    path: str = ""  # a local copy, once the adapter has downloaded it
 
     @property
     def kind(self) -> Literal["html", "image", "other"]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers import blocklist, checksite, help, notice, preferences
+from handlers import blocklist, checksite, complainant, help, notice, preferences
 
 Handler = Callable[..., Any]
 
@@ -21,7 +21,7 @@ INTENTS: dict[str, Handler] = {}
 ACTIONS: dict[str, Handler] = {}
 CONTINUATIONS: dict[str, Handler] = {}
 
-for _module in (help, preferences, notice, checksite, blocklist):
+for _module in (help, preferences, notice, checksite, blocklist, complainant):
     COMMANDS.update(getattr(_module, "COMMANDS", {}))
     INTENTS.update(getattr(_module, "INTENTS", {}))
     ACTIONS.update(getattr(_module, "ACTIONS", {}))

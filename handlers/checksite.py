@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from chatbot.context import Context
 from chatbot.conversation import Actions, Attachment, Button, Fields, Heading, Incoming, Lang, Notice, Reply
-from chatbot.evidence import present, report
+from chatbot.evidence import copying_present, present, report
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, parse_chat
 from chatbot.i18n import t
@@ -79,6 +80,10 @@ def summary_reply(result: dict[str, Any], lang: Lang, attachments: list[Attachme
         warnings.append(t("checksite.warning.cached", lang, when=result.get("checked_at", "")))
     parts += [Notice(w, "warning") for w in warnings]
     parts.append(Notice("\n".join(present.source_lines(result, lang, skip=skip))))
+    if result.get("copying"):
+        seller_date = (result.get("comparison") or {}).get("seller_date")
+        parts += [Heading(t("copying.title", lang, host=host)),
+                  Notice("\n".join(copying_present.lines(result["copying"], lang, seller_date=seller_date)))]
     parts.append(Actions((Button("site.report", t("checksite.button.report", lang),
                                  value=result.get("normalized_url", ""), style="danger"),)))
     parts += attachments
@@ -98,8 +103,10 @@ def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
     except OptionError as exc:
         return [_invalid(lang, exc)]
     engine = ctx.service(EvidenceEngine)
+    photos = tuple(f.path for f in msg.files if f.path)  # downloaded by the adapter
+    request = replace(parsed.request, images=photos) if photos else parsed.request
     try:
-        result = engine.check(parsed.request)
+        result = engine.check(request)
     except LookupRefused as exc:
         return [_refused(lang, exc)]
     try:

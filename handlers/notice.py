@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from chatbot import dialog, knowledge
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Paragraph, Part, Reply
+from chatbot.evidence import copying_store
 from chatbot.i18n import is_cjk, t, to_simplified, to_traditional
 from chatbot.intents import classify
 from chatbot.notices import letters, views
@@ -25,6 +26,7 @@ from chatbot.notices.cases import CaseNotFound, CaseService, Owner
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import ASIN, EMAIL, ParsedNotice, parse_date, parse_notice
+from handlers import complainant
 
 INTENT = views.INTENT
 OFFER = "notice.offer"  # dialog: we offered to open a case
@@ -158,6 +160,8 @@ def _open_case(msg: Incoming, ctx: Context, notice: ParsedNotice | None, text: s
                             complaint_type=complaint_type)
         intro = t("notice.opened_from_notice" if pasted else "notice.opened", lang, id=case.id)
     extra: list[Part] = views.notice_notes(notice, case, lang) if pasted and notice is not None else []
+    if pasted:
+        extra += complainant.offer_parts(notice, lang)  # an offer only: nothing fetched until a yes
     if pasted_args and notice is not None and not _has_facts(notice) and notice.complaint_type is None:
         extra.append(Paragraph(t("notice.nothing_found", lang)))
     replies = [views.case_reply(case, lang, intro, extra=extra,
@@ -490,7 +494,8 @@ def cmd_letter(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
 def letter_replies(msg: Incoming, ctx: Context, letter_type: str, case: Case | None) -> list[Reply]:
     lang = _lang(msg)
     try:
-        letter = letters.render(letter_type, case, lang, ctx.clock().date())
+        copied = copying_store.latest(ctx, list(case.storefront_urls)) if case else None
+        letter = letters.render(letter_type, case, lang, ctx.clock().date(), copying=copied)
     except letters.NotApplicable:
         assert case is not None
         return _error(msg, t("notice.letter_not_applicable", lang, id=case.id,

@@ -50,6 +50,7 @@ class FakeSlack:
     down: bool = False  # every Web API call answers 503 (Slack having an outage)
     socket_url: str = ""  # what apps.connections.open hands out (tests/socket_fake.py)
     calls: list[Call] = field(default_factory=list)
+    private_files: dict[str, bytes] = field(default_factory=dict)  # path → bytes, as files.slack.com
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     _server: ThreadingHTTPServer | None = None
@@ -137,7 +138,7 @@ class FakeSlack:
         elif path.startswith("/upload/"):
             method = "upload"
         else:
-            method = path
+            method = "file_download" if path in self.private_files else path
         call = Call(method, params, dict(request.headers.items()), path, raw)
         with self._lock:
             limited = self.rate_limited.get(method, 0) > 0
@@ -150,7 +151,10 @@ class FakeSlack:
             request.send_header("Content-Length", "0")
             request.end_headers()
             return
-        if method in ("webhook", "upload"):
+        if method == "file_download":  # a member's uploaded file; the bot token is required
+            authorized = request.headers.get("Authorization") == "Bearer xoxb-test"
+            body, kind = (self.private_files[path], "image/jpeg") if authorized else (b"login", "text/html")
+        elif method in ("webhook", "upload"):
             body = b"ok" if method == "webhook" else f"OK - {len(raw)}".encode()
             kind = "text/plain"
         else:

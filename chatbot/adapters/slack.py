@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 import handlers
 from chatbot import router
-from chatbot.adapters import lookups, slack_answers
+from chatbot.adapters import lookups, slack_answers, slack_files
 from chatbot.adapters import slack_blocks as kit
 from chatbot.adapters import slack_views as views
 from chatbot.adapters.slack_delivery import Delivery, merged
@@ -286,7 +286,13 @@ class SlackAdapter:
                         source_ts=message.ts)
         if earlier is not None:
             target.replace_ts, target.edit = earlier.answer_ts, True
-        self.answer(client, msg, target, meaning=meaning)
+        command = router.parse_command(msg) if msg.files else None
+        if command is None or command.name != "checksite":
+            self.answer(client, msg, target, meaning=meaning)
+            return
+        # Photos attached to a 查站 / checksite message: the seller's own, for the copying check.
+        with slack_files.downloaded(self.guard.ctx.settings, client.token or "", msg.files) as photos:
+            self.answer(client, msg.with_(files=photos), target, meaning=meaning)
 
     def on_action(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         pressed = (body.get("actions") or [{}])[0]

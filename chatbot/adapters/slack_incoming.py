@@ -76,7 +76,8 @@ def _files(raw: Any) -> tuple[FileRef, ...]:
     if not isinstance(raw, list):
         return ()
     return tuple(FileRef(name=str(f.get("name") or f.get("title") or "file"),
-                         mimetype=str(f.get("mimetype") or ""), id=str(f.get("id") or ""))
+                         mimetype=str(f.get("mimetype") or ""), id=str(f.get("id") or ""),
+                         url=str(f.get("url_private_download") or f.get("url_private") or ""))
                  for f in raw[:MAX_FILES] if isinstance(f, Mapping))
 
 

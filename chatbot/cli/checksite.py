@@ -32,6 +32,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                         help="the Amazon site of --asin (default com)")
     parser.add_argument("--brand", metavar="WORD",
                         help="your brand word: where does it appear on their page?")
+    parser.add_argument("--listing", metavar="URL",
+                        help="your own product page on any shop: are their photos and text copies of it?")
+    parser.add_argument("--images", metavar="FILE", nargs="+",
+                        help="your own product photos: are their photos copies of them?")
     parser.add_argument("--report", metavar="FILE", help="write an evidence report: .html, .pdf or .json "
                         "(a .png timeline is written beside it)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             request = build(args.url, since=args.since, asin=args.asin, marketplace=args.marketplace,
-                            brand=args.brand, today=app.ctx.clock().date(), refresh=args.refresh)
+                            brand=args.brand, today=app.ctx.clock().date(), refresh=args.refresh,
+                            listing=args.listing, images=tuple(args.images or ()))
         except OptionError as exc:
             fail(t(exc.key, lang, **exc.params), EXIT_INVALID)
         engine = app.ctx.service(EvidenceEngine)

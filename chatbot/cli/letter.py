@@ -12,6 +12,7 @@ import json
 import sys
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, fail, open_app, parse_actor
+from chatbot.evidence import copying_store
 from chatbot.i18n import normalize_lang, t
 from chatbot.notices import letters
 from chatbot.notices.cases import CaseNotFound, CaseService, Owner
@@ -62,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         elif owner is not None:
             case = service.latest(owner)
         try:
-            letter = letters.render(letter_type, case, lang, app.ctx.clock().date())
+            copied = copying_store.latest(app.ctx, list(case.storefront_urls)) if case else None
+            letter = letters.render(letter_type, case, lang, app.ctx.clock().date(), copying=copied)
         except letters.NotApplicable:
             assert case is not None
             fail(t("notice.letter_not_applicable", lang, id=case.id,

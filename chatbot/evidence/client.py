@@ -19,15 +19,26 @@ class Fetcher(Protocol):
                     follow_redirects: bool = True) -> FetchResult: ...
 
 
+Memo = dict[tuple[str, str], tuple[FetchResult, FetchRecord]]
+
+
 class EvidenceClient:
-    def __init__(self, fetcher: Fetcher, log: list[FetchRecord]) -> None:
+    """`memo`, shared by the clients of one lookup, answers a second request for the same URL (and
+    Accept) from the first answer: the Amazon page read for its date is read again for its photos
+    without a second fetch, and the log keeps one record."""
+
+    def __init__(self, fetcher: Fetcher, log: list[FetchRecord], memo: Memo | None = None) -> None:
         self.fetcher = fetcher
         self.log = log
+        self.memo = memo
 
     async def get(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
                   timeout: float | None = None, accept: str | None = None,
                   follow_redirects: bool = True) -> tuple[FetchResult, FetchRecord]:
         """Fetch and log; a `FetchError` is logged too, then raised for the source to report."""
+        key = (str(url), accept or "")
+        if self.memo is not None and key in self.memo:
+            return self.memo[key]
         record = FetchRecord(source=source, url=str(url),
                              fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         self.log.append(record)
@@ -44,6 +55,8 @@ class EvidenceClient:
         record.sha256 = result.sha256
         record.size = len(result.body)
         record.truncated = bool(result.truncated)
+        if self.memo is not None:
+            self.memo[key] = (result, record)
         return result, record
 
     async def get_json(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,

@@ -21,9 +21,9 @@ import httpx
 from sqlalchemy import select
 
 from chatbot.context import Context
-from chatbot.evidence import amazon, combiner, page, platform, platform_api, rdap, sitemap, wayback
+from chatbot.evidence import amazon, combiner, copying, page, platform, platform_api, rdap, sitemap, wayback
 from chatbot.evidence import blocklist as blocklist_source
-from chatbot.evidence.client import EvidenceClient
+from chatbot.evidence.client import EvidenceClient, Memo
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
@@ -56,6 +56,13 @@ class LookupRequest:
     brand: str | None = None
     refresh: bool = False  # ignore the cache
     only: frozenset[str] | None = None  # run just these sources (benchmarks, diagnostics); not cached
+    listing: str | None = None  # the seller's own product page on any shop, for the copying check
+    images: tuple[str, ...] = ()  # the seller's own photo files, for the copying check
+
+    @property
+    def compares(self) -> bool:
+        """Whether the copying check runs: the seller named their listing or supplied photos."""
+        return bool(self.asin or self.listing or self.images) and self.only is None
 
 
 @dataclass
@@ -156,19 +163,26 @@ class EvidenceEngine:
         cached = None if fresh else await asyncio.to_thread(self._cached, key)
         extra_sources: list[SourceResult] = []
         log_records: list[FetchRecord] = []
+        memo: Memo = {}  # one answer per URL for this lookup: the copying check reuses the pages
         if cached is not None:
             base, words = cached
             if request.asin:
-                client = EvidenceClient(fetcher, log_records)
+                client = EvidenceClient(fetcher, log_records, memo)
                 extra_sources.append(await self._guard("amazon", self._amazon(client, request)))
         else:
-            base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources)
+            base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources,
+                                                  memo)
         refused = base.pop("refused", None)
         if cached is None and refused is None and request.only is None:
             base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
             await asyncio.to_thread(blocklist_source.record, self.ctx, names.unit, _signals(base))
         result = self._finish(request, base, words, extra_sources, log_records, cached is not None)
         result["blocklist"] = await asyncio.to_thread(blocklist_source.status, self.ctx, names.unit)
+        if request.compares and refused is None:
+            spent = time.monotonic() - started
+            budget = max(self.settings.fetch_timeout, self.settings.lookup_timeout - spent)
+            client = EvidenceClient(fetcher, log_records, memo)
+            await copying.check_in_lookup(self.ctx, client, request, str(url), result, budget)
         result["elapsed"] = round(time.monotonic() - started, 3)
         if refused is not None:
             # The page itself cannot be fetched for a reason that lies in the input; what the
@@ -201,9 +215,9 @@ class EvidenceEngine:
 
     async def _run_sources(self, url: httpx.URL, names: _SiteNames, request: LookupRequest,
                            fetcher: SafeFetcher, log_records: list[FetchRecord],
-                           extra_sources: list[SourceResult]) -> tuple[dict[str, Any], list[Any]]:
+                           extra_sources: list[SourceResult], memo: Memo) -> tuple[dict[str, Any], list[Any]]:
         today = datetime.now(UTC).date()
-        client = EvidenceClient(fetcher, log_records)
+        client = EvidenceClient(fetcher, log_records, memo)
         loop = asyncio.get_running_loop()
         page_done: asyncio.Future[_PageOutcome] = loop.create_future()
         outcome = _PageOutcome()

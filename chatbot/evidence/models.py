@@ -26,3 +26,19 @@ class SiteLookup(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     result: Mapped[dict[str, Any]] = mapped_column(JSON)  # sources, evidence log, estimates
     page_words: Mapped[list[Any]] = mapped_column(JSON)  # (where, text) pairs for brand checks
+
+
+class CopyingCheck(Base):
+    """One copying check (from /checksite or `compare`): what letters cite later. Never updated.
+    `result` is the CopyingResult JSON without the thumbnails."""
+
+    __tablename__ = "copying_checks"
+    __table_args__ = (Index("ix_copying_checks_url_key_created_at", "url_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(64))  # sha256 of the copycat page's normalised URL
+    copycat_url: Mapped[str] = mapped_column(Text)
+    seller_ref: Mapped[str] = mapped_column(String(300))
+    lookup_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the /checksite lookup, if any
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

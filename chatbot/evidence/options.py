@@ -15,11 +15,11 @@ from chatbot.evidence.engine import LookupRequest
 
 MAX_BRAND = 60
 REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
-_VALUED = {"--since", "--asin", "--marketplace", "--brand", "--report"}
+_VALUED = {"--since", "--asin", "--marketplace", "--brand", "--report", "--listing"}
 _FLAGS = {"--refresh"}
 _EXAMPLES = {"--since": "--since 2021-09-15", "--asin": "--asin B08XYZ1234",
              "--marketplace": "--marketplace de", "--brand": "--brand LumiNest",
-             "--report": "--report evidence.pdf"}
+             "--report": "--report evidence.pdf", "--listing": "--listing https://myshop.example/products/lamp"}
 # Chat apps turn "--" into an en or em dash; people type the Chinese full-width dash too.
 _DASHES = re.compile(r"^(?:—|–|－－|——)")
 
@@ -82,7 +82,8 @@ def check_report(value: str) -> str:
 
 
 def build(url: str | None, *, since: str | None, asin: str | None, marketplace: str | None,
-          brand: str | None, today: date, refresh: bool = False) -> LookupRequest:
+          brand: str | None, today: date, refresh: bool = False, listing: str | None = None,
+          images: tuple[str, ...] = ()) -> LookupRequest:
     if not url:
         raise OptionError("checksite.invalid.missing_url")
     if since and asin:
@@ -96,6 +97,8 @@ def build(url: str | None, *, since: str | None, asin: str | None, marketplace: 
         marketplace=check_marketplace(marketplace) if marketplace else "com",
         brand=check_brand(brand) if brand is not None else None,
         refresh=refresh,
+        listing=listing.strip() or None if listing is not None else None,
+        images=images,
     )
 
 
@@ -107,7 +110,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def parse_chat(text: str, today: date) -> Parsed:
-    """`<url> [--since D | --asin A [--marketplace M]] [--brand W] [--report NAME] [--refresh]`."""
+    """`<url> [--since D | --asin A [--marketplace M]] [--listing URL] [--brand W] [--report NAME]
+    [--refresh]`."""
     values: dict[str, str] = {}
     flags: set[str] = set()
     words: list[str] = []
@@ -137,7 +141,7 @@ def parse_chat(text: str, today: date) -> Parsed:
         raise OptionError("checksite.invalid.extra_words", words=" ".join(words[1:])[:80])
     request = build(words[0] if words else None, since=values.get("--since"), asin=values.get("--asin"),
                     marketplace=values.get("--marketplace"), brand=values.get("--brand"), today=today,
-                    refresh="--refresh" in flags)
+                    refresh="--refresh" in flags, listing=values.get("--listing"))
     report = values.get("--report")
     if report is not None:
         # In chat the name is only a name: the file always lands in the report folder.

@@ -18,7 +18,7 @@ import jinja2
 
 from chatbot import knowledge
 from chatbot.conversation import Lang
-from chatbot.evidence import present
+from chatbot.evidence import copying_report, present
 from chatbot.i18n import message, t
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
@@ -87,6 +87,7 @@ def _context(result: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "set_aside": _set_aside(result, lang),
         "source_problems": problems,
         "contacts": _contacts(result, lang),
+        "copying": copying_report.context(result, lang),
     }
 
 
@@ -224,6 +225,7 @@ def render_pdf(result: dict[str, Any], lang: Lang, *, timeline: bytes | None = N
         story.append(p(labels["brand_hits"], h2))
         story.append(table([[p(h["where"], small), p(h["snippet"], small)] for h in context["brand_hits"]],
                            [30 * mm, 145 * mm], header=False))
+    story += copying_report.pdf_story(context["copying"], p, table, h2, small)
     story.append(p(labels["dates"], h2))
     rows = [[p(labels[k], small) for k in ("col_source", "col_kind", "col_date", "col_weight", "col_detail")]]
     rows += [[p(r["source"], small), p(r["kind"], small), p(r["value"], small), p(r["weight"], small),

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from chatbot import knowledge
 from chatbot.conversation import Lang
-from chatbot.evidence import platform
+from chatbot.evidence import copying_present, platform
 from chatbot.i18n import to_simplified
 from chatbot.notices.content import text
 from chatbot.notices.models import Case
@@ -156,13 +156,19 @@ def context(case: Case | None, today: date) -> tuple[dict[str, Any], list[str]]:
     return variables, missing
 
 
-def render(letter_type: str, case: Case | None, lang: Lang, today: date) -> Letter:
+def render(letter_type: str, case: Case | None, lang: Lang, today: date,
+           copying: dict[str, Any] | None = None) -> Letter:
+    """The letter filled from the case; `copying`, the latest copying check of the case's
+    storefront (copying_store.latest), lets the dispute and takedown letters cite the matches."""
     spec = _table()["types"].get(letter_type)
     if spec is None:
         raise UnknownLetter(letter_type)
     if case is not None and not applies(letter_type, case.complaint_type):
         raise NotApplicable(letter_type)
     variables, missing = context(case, today)
+    listing_date = case.listing_date.isoformat() if case and case.listing_date else None
+    # The letters are English (see letters.yaml); the sentence is too.
+    variables["copying_sentence"] = copying_present.letter_sentence(copying, "en", listing_date)
     body = _environment().get_template(f"{letter_type}.j2").render(**variables)
     body = "\n".join(line.rstrip() for line in body.strip().splitlines()) + "\n"
     return Letter(
