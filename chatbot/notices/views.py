@@ -148,6 +148,11 @@ def notice_notes(notice: ParsedNotice, case: Case, lang: Lang) -> list[Part]:
     if gaps:
         notes.append(Paragraph(t("notice.not_found", lang, fields=", ".join(gaps)) + " "
                                + t("notice.how_to_add", lang, id=case.id)))
+    near: dict[str, list[str]] = {}  # one line per snippet, naming every field it may hold
+    for gap, snippet in notice.seen.items():
+        near.setdefault(snippet, []).append(t(f"notice.fields.{gap}", lang))
+    for snippet, names in near.items():
+        notes.append(Paragraph(t("notice.seen_near", lang, fields=", ".join(names), text=snippet)))
     return notes
 
 
