@@ -136,8 +136,14 @@ def message(key: str, lang: Lang) -> Any:
 
 
 def t(key: str, lang: Lang, **params: Any) -> str:
-    """The reply string `namespace.key` in `lang`, with `{name}` placeholders filled."""
+    """The reply string `namespace.key` in `lang`, with `{name}` placeholders filled.
+
+    A message written as `{one: …, other: …}` is a plural: `one` when `count` is 1, else `other`
+    ("You have 1 case." / "You have 3 cases."), never "case(s)". Raises KeyError for an unknown
+    key, TypeError for a key that is not a string or a plural."""
     template = message(key, lang)
+    if isinstance(template, dict) and "other" in template:
+        template = template["one"] if params.get("count") == 1 and "one" in template else template["other"]
     if not isinstance(template, str):
         raise TypeError(f"message {key!r} is not a string")
     return template.format(**params) if params else template

@@ -18,6 +18,13 @@ def overview(lang: Lang) -> Reply:
     return Reply("help", lang, t("help.intro", lang), parts)
 
 
+def fallback(msg: Incoming) -> Reply:
+    """What the bot says to a direct message no handler claimed: a short line and the overview."""
+    assert msg.lang is not None
+    reply = overview(msg.lang)
+    return Reply("fallback", msg.lang, t("core.fallback", msg.lang), reply.parts)
+
+
 def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
     assert msg.lang is not None
     return [overview(msg.lang)]

@@ -19,12 +19,13 @@ from chatbot import dialog, knowledge
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Paragraph, Part, Reply
 from chatbot.i18n import is_cjk, t, to_simplified, to_traditional
-from chatbot.intents import classify
+from chatbot.intents import is_notice
 from chatbot.notices import letters, views
 from chatbot.notices.cases import CaseNotFound, CaseService, Owner
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import ASIN, EMAIL, ParsedNotice, parse_date, parse_notice
+from chatbot.notices.phrases import step_phrase
 
 INTENT = views.INTENT
 OFFER = "notice.offer"  # dialog: we offered to open a case
@@ -213,10 +214,12 @@ def on_case_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[R
         question = _ask_next(msg, ctx, case, [q for q in queue if q in _questions(case)])
         return replies + ([question] if question else [])
     field = queue[0]
+    if step_phrase(msg.text) is not None:
+        return None  # "第一步做完了": a step of the case, not an answer; the question stays open
     if _answer(msg.text) == "skip":
         said = t("notice.skipped_question", lang)
     else:
-        if classify(msg.text) is not None and _complaint_type(msg.text) is None:
+        if is_notice(msg.text) and _complaint_type(msg.text) is None:
             dialog.done(ctx, msg.platform, msg.user)
             return None  # a new notice story, not an answer
         changes, said_or_error, ok = _read_answer(field, msg.text, lang, ctx)
@@ -304,7 +307,7 @@ def _read_url(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
 
 
 # -- /notice ------------------------------------------------------------------------------------
-def cmd_notice(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
+def cmd_notice(msg: Incoming, args: str, ctx: Context) -> list[Reply] | None:
     if not args:
         return _open_case(msg, ctx, None)
     kind = _complaint_type(args)
@@ -312,11 +315,8 @@ def cmd_notice(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
         return _open_case(msg, ctx, None, complaint_type=kind)
     notice = parse_notice(args)
     typed_as_text = msg.command is None and not msg.text.lstrip().startswith("/")
-    if typed_as_text and not _has_facts(notice) and classify(args) is None:
-        # "投诉 快递太慢": the first word looks like our command, but this is not about IP.
-        from chatbot.router import fallback
-
-        return [fallback(msg)] if msg.direct else []
+    if typed_as_text and not _has_facts(notice) and not is_notice(args):
+        return None  # "投诉 快递太慢": looks like our command, is not about IP; the router answers
     return _open_case(msg, ctx, notice, args, pasted_args=True)
 
 
@@ -459,7 +459,7 @@ def _mark(msg: Incoming, ctx: Context, case: Case, step_id: str, state: str, on:
         start, end = window["counter_notice_restore_from"], window["counter_notice_restore_by"]
         text += " " + t("notice.counter_filed", lang, date=start.note.get("filed", ""),
                         start=start.due_at.date().isoformat(), end=end.due_at.date().isoformat())
-    return [views.case_reply(case, lang, text)]
+    return [views.step_reply(case, step, state, lang, text)]
 
 
 # -- /letter ------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def _labels() -> _Labels:
         for kind, words in table["types"].items()
     )
     markers = re.compile("|".join(_word_regex(w) for w in table["markers"]), re.IGNORECASE)
-    languages = {lang: re.compile("|".join(_word_regex(w) for w in words), re.IGNORECASE)
+    languages = {lang: re.compile("|".join(rf"{_word_regex(w)}(?![A-Za-z])" for w in words), re.IGNORECASE)
                  for lang, words in table["languages"].items()}
     return _Labels(fields, types, markers, languages, inline, prefix, contact_intro)
 
