@@ -41,22 +41,30 @@ def _script_of(char: str) -> int:
 
 
 def detect_lang(text: str, prefer: Lang | None = None) -> Lang | None:
-    """The language a message is written in, or None when it does not tell (a bare URL, "/case 3").
+    """The language a message is written in, or None when it does not tell (a bare URL, "/case 3",
+    an emoji, one stray word).
 
-    Chinese made only of characters both scripts share ("好", "2021年4月2日") does not tell
-    Simplified from Traditional: then `prefer` (the user's usual script) decides.
+    Mixed messages go by weight: English wins when it has at least as many words as the message
+    has Han characters ("I got a 侵权 notice"), Chinese when Han characters are at least twice the
+    English words ("收到一个IP complaint怎么办"); in between, `prefer` (the user's usual language)
+    decides, else Chinese. Chinese made only of characters both scripts share ("好",
+    "2021年4月2日") does not tell Simplified from Traditional: then `prefer` decides.
     """
     sample = _NOT_LANGUAGE.sub(" ", text[:_DETECT_WINDOW])
     if sum(1 for c in sample if "\u3040" <= c <= "\u30ff") >= 3:
         return None  # Japanese kana: neither of our languages, answer in the default
     han = [c for c in sample if is_cjk(c)]
-    if han:
-        score = sum(_script_of(c) for c in han)
-        if score == 0 and prefer in ("zh-Hans", "zh-Hant"):
-            return prefer
-        return "zh-Hant" if score > 0 else "zh-Hans"
     words = _ENGLISH_WORD.findall(sample)
-    return "en" if len(words) >= 2 else None  # one stray word ("done", "ok") does not tell
+    if not han:
+        return "en" if len(words) >= 2 else None  # one stray word ("done", "ok") does not tell
+    if words and len(words) >= len(han):
+        return "en"
+    if words and len(han) < 2 * len(words) and prefer == "en":
+        return "en"
+    score = sum(_script_of(c) for c in han)
+    if score == 0 and prefer in ("zh-Hans", "zh-Hant"):
+        return prefer
+    return "zh-Hant" if score > 0 else "zh-Hans"
 
 
 def to_simplified(text: str) -> str:

@@ -59,8 +59,8 @@ def _error(msg: Incoming, text: str) -> list[Reply]:
 def _in_case_lang(msg: Incoming, lang: str, value_only: bool) -> Incoming:
     """Keep answering in the case's language when a message does not really tell another one:
     a button, "/case 3 done 2", a date, or Chinese without any Simplified-only character from a
-    seller who writes Traditional."""
-    if msg.lang_forced or lang not in LANGS:
+    seller who writes Traditional. An explicit language choice always wins."""
+    if msg.lang_forced or msg.lang_chosen or lang not in LANGS:
         return msg
     if any(is_cjk(c) for c in msg.text):
         if msg.lang == "zh-Hans" and lang == "zh-Hant" and to_traditional(msg.text) == msg.text:
