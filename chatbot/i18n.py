@@ -125,7 +125,31 @@ def localize(value: Any, lang: Lang) -> Any:
 
 @lru_cache(maxsize=4096)
 def _cached_traditional(text: str) -> str:
-    return _S2T.convert(text)
+    return hant_punctuation(_S2T.convert(text))
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
+_ASCII_NEAR_HAN = re.compile(rf"(?<=[{_HAN}])[,;:?!()]|[,;:?!(](?=[{_HAN}])|\)(?=[{_HAN}])")
+_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+
+
+def hant_punctuation(text: str) -> str:
+    """One punctuation style for Traditional Chinese: full-width marks next to Han characters
+    ("名單,請傳送:" → "名單，請傳送："), corner brackets for quotes (“…” → 「…」). ASCII
+    punctuation inside URLs, commands and placeholders (not next to a Han character) is kept."""
+    text = text.translate(_QUOTES)
+    return _ASCII_NEAR_HAN.sub(lambda m: m.group(0).translate(_FULL_WIDTH), text)
+
+
+def _punctuate(value: Any) -> Any:
+    if isinstance(value, str):
+        return hant_punctuation(value)
+    if isinstance(value, list):
+        return [_punctuate(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _punctuate(v) for k, v in value.items()}
+    return value
 
 
 def message(key: str, lang: Lang) -> Any:
@@ -134,7 +158,7 @@ def message(key: str, lang: Lang) -> Any:
     if lang == "zh-Hant":
         override = _lookup(_messages("zh-Hant", namespace), rest)
         if override is not None:
-            return override
+            return _punctuate(override)
     value = _lookup(_messages(base_lang(lang), namespace), rest)
     if value is None:
         value = _lookup(_messages("en", namespace), rest)
