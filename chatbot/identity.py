@@ -94,6 +94,18 @@ def redeem(ctx: Context, platform: str, user: str, typed: str) -> LinkOutcome:
         return LinkOutcome("linked", owner)
 
 
+def person_member_ids(session: Session, platform: str, user: str) -> tuple[Member | None, list[int]]:
+    """The ownership rule's one source: the account's member row (None if never seen) and the
+    ids of every member row of the same person (the account and all accounts linked to it)."""
+    found = session.scalars(select(Member).where(Member.platform == platform,
+                                                 Member.external_id == user)).first()
+    if found is None:
+        return None, []
+    root = found.person_id or found.id
+    ids = session.scalars(select(Member.id).where((Member.id == root) | (Member.person_id == root))).all()
+    return found, sorted(set(ids) | {found.id})
+
+
 def linked_accounts(ctx: Context, platform: str, user: str) -> list[str]:
     with ctx.db.read() as session:
         me = session.scalars(select(Member).where(Member.platform == platform,
