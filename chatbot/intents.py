@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chatbot import knowledge
-from chatbot.i18n import is_cjk, to_simplified
+from chatbot.i18n import to_simplified
 
 SCAN_CHARS = 3000  # the intent shows in the first lines; a 50 KB paste is judged on its start
 CATEGORIES = ("strong", "weak", "event", "happened", "context", "self")
@@ -28,6 +28,21 @@ _NOTICE_HINT = re.compile(
     r"申し立て|権利|投诉编号|投訴編號|侵权类型|侵權類型|权利人|權利人",
     re.IGNORECASE,
 )
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=8192)
+def _simplified_char(char: str) -> str:
+    folded = to_simplified(char)
+    return folded if len(folded) == 1 else char
+
+
+def _fold(text: str) -> str:
+    """Traditional characters folded to Simplified one by one (cached per character): enough for
+    matching phrases, and far cheaper than OpenCC's phrase-level conversion of every message."""
+    return _HAN.sub(lambda m: _simplified_char(m.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -92,7 +107,7 @@ def _vocabulary() -> _Vocabulary:
             deletes.setdefault(variant, set()).add(word)
     zh_patterns = {}
     for category in CATEGORIES:
-        pattern = _alternation(to_simplified(str(p)).lower() for p in zh.get(category, []))
+        pattern = _alternation(_fold(str(p)).lower() for p in zh.get(category, []))
         if pattern is not None:
             zh_patterns[category] = pattern
     return _Vocabulary(
@@ -107,7 +122,7 @@ def _vocabulary() -> _Vocabulary:
         veto=_patterns([*en.get("veto", []), *zh.get("veto", [])]),
         loose=frozenset(str(w).lower() for w in en.get("loose", [])),
         removal=_patterns([rf"\b{re.escape(str(w).lower())}\b" for w in en.get("removal", [])]
-                          + [re.escape(to_simplified(str(w))) for w in zh.get("removal", [])]),
+                          + [re.escape(_fold(str(w))) for w in zh.get("removal", [])]),
     )
 
 
@@ -149,8 +164,8 @@ def canonical(token: str) -> str:
 
 def _normalise(text: str) -> str:
     sample = unicodedata.normalize("NFKC", text[:SCAN_CHARS]).lower()
-    if any(is_cjk(c) for c in sample):
-        sample = to_simplified(sample)
+    if _HAN.search(sample):
+        sample = _fold(sample)
     return sample
 
 
@@ -173,7 +188,7 @@ def _english_hits(sample: str, vocab: _Vocabulary) -> dict[str, list[str]]:
 
 def _chinese_hits(sample: str, vocab: _Vocabulary) -> dict[str, list[str]]:
     hits: dict[str, list[str]] = {}
-    if not any(is_cjk(c) for c in sample):
+    if not _HAN.search(sample):
         return hits
     for category, pattern in vocab.zh.items():
         found = pattern.findall(sample)
