@@ -272,7 +272,7 @@ def test_concurrent_button_presses_do_not_lose_updates(chat, app):
     for thread in threads:
         thread.join()
     assert not errors
-    assert set(service.get(case_id, None).steps) == set(steps)
+    assert set(service.get(case_id, Owner("console", "alice")).steps) == set(steps)
 
 
 def test_a_traditional_chinese_case_stays_in_traditional(chat):
