@@ -20,7 +20,17 @@ from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import ASIN, parse_date
 from chatbot.notices.phrases import phrases, step_phrase
-from handlers import notice
+from handlers.notice_case import case_change, mark
+from handlers.notice_common import (
+    OFFER,
+    answer_word,
+    case_service,
+    complaint_type_word,
+    error_reply,
+    in_case_lang,
+    lang_of,
+    owner_of,
+)
 
 REMOVED = "notice.removed"  # dialog: we asked whether a removed listing is an IP matter
 FACT = "notice.fact"  # dialog: we offered a bare value as the open case's fact
@@ -30,30 +40,30 @@ _BRAND = re.compile(r"^[A-Za-z][A-Za-z0-9&'\-]{1,29}$")
 
 
 def _only_open_case(msg: Incoming, ctx: Context) -> Case | None:
-    cases = notice._service(ctx).list_for(notice._owner(msg), include_closed=False, limit=2)
+    cases = case_service(ctx).list_for(owner_of(msg), include_closed=False, limit=2)
     return cases[0] if len(cases) == 1 else None
 
 
 # -- "amazon took down my listing" ------------------------------------------------------------
 def on_listing_removed(msg: Incoming, ctx: Context) -> list[Reply]:
     """One short question instead of the help screen: was it an IP complaint?"""
-    lang = notice._lang(msg)
+    lang = lang_of(msg)
     dialog.ask(ctx, msg.platform, msg.user, REMOVED, {"lang": lang})
     return [Reply(views.INTENT, lang, t("notice.removed.question", lang),
                   data={"question": "is_ip", "offer": "checklist"})]
 
 
 def on_removed_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[Reply] | None:
-    lang = notice._lang(msg)
-    kind = notice._complaint_type(msg.text)
-    answer = notice._answer(msg.text)
+    lang = lang_of(msg)
+    kind = complaint_type_word(msg.text)
+    answer = answer_word(msg.text)
     if kind is None and answer not in ("yes", "no"):
         return None  # a pasted e-mail or another story: the router reads it afresh
     dialog.done(ctx, msg.platform, msg.user)
     if answer == "no":
         return [Reply(views.INTENT, lang, t("notice.removed.not_ip", lang))]
     hint = kind if kind in TYPES else None
-    dialog.ask(ctx, msg.platform, msg.user, notice.OFFER, {"type": hint, "text": "", "lang": lang})
+    dialog.ask(ctx, msg.platform, msg.user, OFFER, {"type": hint, "text": "", "lang": lang})
     return [views.intent_reply(checklist(hint or "other"), lang, hint)]
 
 
@@ -62,15 +72,15 @@ def on_step_phrase(msg: Incoming, ctx: Context) -> list[Reply] | None:
     phrase = step_phrase(msg.text)
     if phrase is None:
         return None
-    case = notice._service(ctx).latest(notice._owner(msg))
+    case = case_service(ctx).latest(owner_of(msg))
     if case is None or case.status != "open":
         return None
-    msg = notice._in_case_lang(msg, case.lang, value_only=False)
+    msg = in_case_lang(msg, case.lang, value_only=False)
     steps = checklist(case.complaint_type)
     if not 1 <= phrase.number <= len(steps.steps):
-        return notice._error(msg, t("notice.unknown_step", notice._lang(msg), id=case.id,
+        return error_reply(msg, t("notice.unknown_step", lang_of(msg), id=case.id,
                                     value=str(phrase.number), count=len(steps.steps)))
-    return notice._mark(msg, ctx, case, steps.steps[phrase.number - 1].id, phrase.state, None)
+    return mark(msg, ctx, case, steps.steps[phrase.number - 1].id, phrase.state, None)
 
 
 # -- a bare date, address, ASIN or brand word -------------------------------------------------
@@ -99,8 +109,8 @@ def on_bare_fact(msg: Incoming, ctx: Context) -> list[Reply] | None:
     found = _fact(msg.text, case)
     if found is None:
         return None
-    msg = notice._in_case_lang(msg, case.lang, value_only=True)
-    lang = notice._lang(msg)
+    msg = in_case_lang(msg, case.lang, value_only=True)
+    lang = lang_of(msg)
     field, value = found
     dialog.ask(ctx, msg.platform, msg.user, FACT, {"case_id": case.id, "field": field, "value": value})
     return [Reply(views.INTENT, lang, t(f"notice.fact_offer.{field}", lang, value=value, id=case.id),
@@ -108,19 +118,19 @@ def on_bare_fact(msg: Incoming, ctx: Context) -> list[Reply] | None:
 
 
 def on_fact_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[Reply] | None:
-    answer = notice._answer(msg.text)
+    answer = answer_word(msg.text)
     if answer not in ("yes", "no"):
         dialog.done(ctx, msg.platform, msg.user)
         return None
     dialog.done(ctx, msg.platform, msg.user)
-    lang = notice._lang(msg)
+    lang = lang_of(msg)
     if answer == "no":
         return [Reply(views.INTENT, lang, t("notice.fact_declined", lang))]
     field, value = str(state.get("field")), str(state.get("value"))
     sub = {"listing_date": "since", "storefront": "site", "asin": "asin", "brand": "brand"}.get(field)
     if sub is None:
         return None
-    return notice._case_change(msg, ctx, int(state["case_id"]), sub, [value])
+    return case_change(msg, ctx, int(state["case_id"]), sub, [value])
 
 
 def on_free_text(msg: Incoming, ctx: Context) -> list[Reply] | None:
