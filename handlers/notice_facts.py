@@ -134,7 +134,10 @@ def on_fact_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[R
 
 
 def on_free_text(msg: Incoming, ctx: Context) -> list[Reply] | None:
-    """Step phrases first, then a bare fact; None when neither applies."""
+    """Step phrases first, then a bare fact; None when neither applies or when the message was
+    channel chatter not addressed to the bot."""
+    if not msg.direct:
+        return None
     return on_step_phrase(msg, ctx) or on_bare_fact(msg, ctx)
 
 

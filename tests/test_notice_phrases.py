@@ -113,3 +113,19 @@ def test_chatter_is_not_taken_for_a_brand(app, chat):
 
 def test_a_bare_date_without_any_case_gets_the_help_screen(chat):
     assert chat.one("2021-04-02", user="newcomer").intent == "fallback"
+
+
+def test_channel_chatter_is_never_taken_for_a_case_fact_or_step(app, chat):
+    open_case(chat, user="U5")
+    from chatbot import dialog
+
+    dialog.done(app.ctx, "console", "U5")
+    assert chat("2021-04-02", user="U5", direct=False) == []
+    assert chat("step 1 done", user="U5", direct=False) == []
+
+
+def test_the_seen_near_note_reaches_the_seller(chat):
+    reply = chat("Complaint ID: 5566778899\nInfringement type: Copyright\nASIN: B0EXAMPLE9\n"
+                 "Titular: Ejemplo Hogar SL\nWe are here to help.\n", user="sol")[0]
+    texts = " ".join(getattr(p, "text", "") for p in reply.parts)
+    assert "I saw: “Titular: Ejemplo Hogar SL”" in texts
