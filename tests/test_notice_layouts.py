@@ -122,3 +122,10 @@ def test_an_english_letter_from_a_chinese_notice_has_no_chinese_label_in_it(chat
     case_id = chat(pasted, user="li")[0].data["case"]["id"]
     letter = chat.one(f"/letter counter {case_id}", user="li").data["body"]
     assert "filed by Guangzhou Example Co., Ltd." in letter and "名称" not in letter
+
+
+def test_a_labelled_value_that_cannot_be_read_is_shown_as_seen():
+    notice = parse_notice("Complaint ID: 5566778899\nInfringement type: Patent\nASIN: B0EXAMPLE9\n"
+                          "Titre: Lampe\nPatent number: see the attached PDF\n")
+    assert notice.seen["patent_numbers"] == "see the attached PDF"
+    assert "Titre: Lampe" not in notice.seen.values()  # a product title is a known label, not a guess

@@ -40,7 +40,7 @@ TRADEMARK_NO = re.compile(
 )
 PATENT_NO = re.compile(
     r"(?<![\w-])((?:US\s?)?D\s?\d{3}[,.]?\d{3}(?:\s?S\d?)?|"
-    r"(?:US|CN|EP|DE|JP|WO)?\s?\d{1,2}[,.]?\d{3}[,.]?\d{3}(?:\s?[A-Z]\d?)?|"
+    r"(?:US|CN|EP|DE|JP|WO|ES|FR|IT|GB)?\s?\d{1,2}[,.\s]?\d{3}[,.\s]?\d{3}(?:\s?[A-Z]\d?)?|"
     r"(?:US|CN|EP|JP)\s?\d{4}/?\d{6,7}(?:\s?[A-Z]\d?)?|ZL\s?\d{12}\.?\d?|"
     r"(?:特許|意匠)?第?\d{7}号)(?![\w-])"
 )
@@ -270,7 +270,7 @@ def _parse(text: str) -> ParsedNotice:
     result.marketplace = _marketplace(labelled.get("marketplace", []), body)
     result.dates = _dates(labelled.get("date", []), body)
     result.score = _score(result, labelled, body, labels) + (1 if contact.emails else 0)
-    result.seen = _seen(result, lines, contact, labels)
+    result.seen = _seen(result, lines, contact, labels, labelled)
     return result
 
 
@@ -430,11 +430,23 @@ def _email(values: list[str], body: str) -> str | None:
     return None
 
 
-def _seen(result: ParsedNotice, lines: list[str], contact: _Contact, labels: _Labels) -> dict[str, str]:
-    """For each missing field, the line that stood where it usually is: the contact block for the
-    rights owner and address, otherwise a `Label: value` line whose label is not a known one."""
+_GAP_FIELDS = {"complaint_id": "complaint_id", "asins": "asin", "complaint_type": "complaint_type",
+               "rights_owner": "rights_owner", "rights_owner_email": "rights_owner_email",
+               "trademark_numbers": "trademark_number", "patent_numbers": "patent_number"}
+
+
+def _seen(result: ParsedNotice, lines: list[str], contact: _Contact, labels: _Labels,
+          labelled: dict[str, list[str]]) -> dict[str, str]:
+    """For each missing field, what stood where it usually is: its own label's value when that
+    could not be read ("Patent number: ES 2-812"), the contact block for the rights owner and
+    address, otherwise a `Label: value` line whose label is not a known one."""
     gaps = result.missing()
     seen: dict[str, str] = {}
+    for gap in gaps:
+        own = labelled.get(_GAP_FIELDS.get(gap, ""), [])
+        if own:
+            seen[gap] = own[0][:MAX_SEEN_CHARS]
+    gaps = [gap for gap in gaps if gap not in seen]
     unknown = [line for line in lines[:2000] if _looks_labelled(line)
                and not any(p.match(line) for p in labels.fields.values())]
     for gap in gaps:
