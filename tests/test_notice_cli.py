@@ -81,3 +81,16 @@ def test_letter_as_another_os_user_is_refused_without_showing_the_case(run_cli):
     assert latest.returncode == 0 and "Verdana" not in latest.stdout
     own = run_cli("letter", "dispute", "--case", case_id, env=os_user("owner-os"))
     assert own.returncode == 0 and "Verdana Living Studio" in own.stdout
+
+
+def test_answering_the_listing_date_question_in_a_new_session(run_cli):
+    notice = ("Complaint ID: 5566778899\nInfringement type: Copyright\nASIN: B0EXAMPLE1\n"
+              "Rights owner: Example Lamp Co.\nRights owner email: legal@lamp.example\n")
+    pasted = "\x1b[200~" + notice + "\x1b[201~\n"
+    first = replies(run_cli("chat", "--json", "--user", "fern", input=pasted))
+    assert first[-1]["data"]["question"] == "listing_date"
+    # A new session that first looks at the cases (a command drops the open question), then answers.
+    later = replies(run_cli("chat", "--json", "--user", "fern", input="/case list\n2021-04-02\nyes\n"))
+    assert [r["intent"] for r in later] == ["notice", "notice", "notice"]
+    assert "fallback" not in [r["intent"] for r in later]
+    assert later[-1]["data"]["case"]["listing_date"] == "2021-04-02"
