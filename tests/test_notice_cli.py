@@ -94,3 +94,12 @@ def test_answering_the_listing_date_question_in_a_new_session(run_cli):
     assert [r["intent"] for r in later] == ["notice", "notice", "notice"]
     assert "fallback" not in [r["intent"] for r in later]
     assert later[-1]["data"]["case"]["listing_date"] == "2021-04-02"
+
+
+def test_letter_notes_follow_the_sellers_lang_choice(run_cli):
+    out = replies(run_cli("chat", "--json", "--user", "gao", input="/lang zh\n/notice copyright\n"))
+    case_id = str(next(r["data"]["case"]["id"] for r in out if (r.get("data") or {}).get("case")))
+    result = run_cli("letter", "dispute", "--case", case_id, "--user", "console:gao")
+    assert result.returncode == 0 and "不构成法律意见" in result.stderr
+    english = run_cli("letter", "dispute", "--case", case_id, "--user", "console:gao", "--lang", "en")
+    assert "not legal advice" in english.stderr

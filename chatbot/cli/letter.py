@@ -16,6 +16,7 @@ import json
 import sys
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, default_user, fail, open_app, parse_actor
+from chatbot.conversation import Incoming
 from chatbot.i18n import normalize_lang, t
 from chatbot.notices import letters
 from chatbot.notices.cases import CaseNotFound, CaseService, Owner
@@ -34,14 +35,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--user", default=None,
                         help="act as this seller (platform:id; default: your OS user, as in "
                              "`sellerguard chat`); only their cases are used")
-    parser.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default="en",
-                        help="language of the notes around the letter (the letter is English)")
+    parser.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default=None,
+                        help="language of the notes around the letter (the letter is English); "
+                             "default: the seller's /lang choice, else their usual language")
     parser.add_argument("--json", action="store_true", help="print the reply as JSON")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    lang = normalize_lang(args.lang) or "en"
+    forced = normalize_lang(args.lang)
     letter_type = letters.resolve_type(args.type)
     if letter_type is None:
         fail(f"unknown letter type {args.type!r}; choose one of: dispute, retraction, counter, takedown.",
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     owner = Owner(*parse_actor(args.user or default_user()))
     app = open_app()
     try:
+        lang = forced or app.resolve_lang(Incoming(platform=owner.platform, user=owner.user))
         service = app.ctx.service(CaseService)
         case: Case | None = None
         if case_id is not None:
