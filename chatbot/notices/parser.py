@@ -447,6 +447,8 @@ def _seen(result: ParsedNotice, lines: list[str], contact: _Contact, labels: _La
         if own:
             seen[gap] = own[0][:MAX_SEEN_CHARS]
     gaps = [gap for gap in gaps if gap not in seen]
+    if not gaps:
+        return seen
     unknown = [line for line in lines[:2000] if _looks_labelled(line)
                and not any(p.match(line) for p in labels.fields.values())]
     for gap in gaps:
