@@ -37,26 +37,39 @@ class SellerGuard:
         return self.settings.is_moderator(platform, user)
 
     def resolve_lang(self, msg: Incoming, hint: str | None = None) -> Lang:
-        """Forced language, else the message's own, else a platform hint or the saved one."""
+        """The language to answer `msg` in. See `choose_lang` for the rule."""
+        return self.choose_lang(msg, hint)[0]
+
+    def choose_lang(self, msg: Incoming, hint: str | None = None) -> tuple[Lang, bool]:
+        """(language, chosen) for `msg`, by one rule on every platform:
+
+        1. the adapter's fixed language (`sellerguard chat --lang`);
+        2. the user's explicit `/lang` choice, on this account or a linked one: it wins
+           everywhere, cases included, until changed (`chosen` is True for 1 and 2);
+        3. the language this message is written in, when it tells one (saved as a guess,
+           never as a choice);
+        4. the platform's locale (`msg.locale`, or `hint` from an adapter);
+        5. the last guess; 6. the configured default; 7. English.
+        """
         if msg.lang is not None and msg.lang_forced:
-            return msg.lang
+            return msg.lang, True
+        locale = normalize_lang(msg.locale) or normalize_lang(hint)
         with self.db.session() as session:
             member = identity.member(session, msg.platform, msg.user)
-            saved = normalize_lang(member.lang)
-            detected = detect_lang(_language_bearing_text(msg), prefer=saved)
+            chosen = identity.chosen_lang(session, member)
+            if chosen is not None:
+                return chosen, True
+            guess = normalize_lang(member.lang_guess)
+            detected = detect_lang(_language_bearing_text(msg), prefer=guess or locale)
             if detected is not None:
-                if member.lang != detected:
-                    member.lang = detected
-                return detected
-        return (
-            saved
-            or normalize_lang(hint)
-            or msg.lang
-            or normalize_lang(self.settings.default_lang)
-            or "en"
-        )
+                if member.lang_guess != detected:
+                    member.lang_guess = detected
+                return detected, False
+        fallback = locale or guess or msg.lang or normalize_lang(self.settings.default_lang) or "en"
+        return fallback, False
 
-    def set_lang(self, platform: str, user: str, lang: Lang) -> None:
+    def set_lang(self, platform: str, user: str, lang: Lang | None) -> None:
+        """Record an explicit choice (None: no choice, follow each message again)."""
         with self.db.session() as session:
             identity.member(session, platform, user).lang = lang
 
@@ -75,8 +88,8 @@ class SellerGuard:
         """Answer one message. Never raises: failures become a friendly error reply."""
         lang: Lang = msg.lang or normalize_lang(self.settings.default_lang) or "en"
         try:
-            lang = self.resolve_lang(msg, lang_hint)
-            msg = msg.with_(lang=lang, is_moderator=msg.is_moderator
+            lang, chosen = self.choose_lang(msg, lang_hint)
+            msg = msg.with_(lang=lang, lang_chosen=chosen, is_moderator=msg.is_moderator
                             or self.is_moderator(msg.platform, msg.user))
             text = msg.text.strip()
             if len(text) > MAX_MESSAGE_CHARS:

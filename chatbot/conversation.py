@@ -52,15 +52,16 @@ class Incoming:
     workspace: str = ""
     channel: str = ""
     thread: str = ""
-    lang: Lang | None = None  # filled by the app: forced, detected, or the default
-    lang_forced: bool = False
+    lang: Lang | None = None  # filled by the app (see SellerGuard.resolve_lang)
+    lang_forced: bool = False  # the adapter fixed the language (`sellerguard chat --lang`)
+    lang_chosen: bool = False  # filled by the app: the language is the user's explicit choice
+    locale: str | None = None  # the platform's locale for this user ("zh-CN"), when it tells one
     is_moderator: bool = False
     command: str | None = None  # "/checksite" when the platform delivered a slash command
     action: Action | None = None
     direct: bool = True  # a DM or an explicit mention; False for ambient channel chatter
     message_id: str = ""  # the platform's delivery id, for idempotency
     files: tuple[FileRef, ...] = ()  # files sent with the message
-    locale: str | None = None  # the platform's language setting for the user ("zh-CN"), if known
 
     @property
     def actor(self) -> str:

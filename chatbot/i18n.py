@@ -41,22 +41,30 @@ def _script_of(char: str) -> int:
 
 
 def detect_lang(text: str, prefer: Lang | None = None) -> Lang | None:
-    """The language a message is written in, or None when it does not tell (a bare URL, "/case 3").
+    """The language a message is written in, or None when it does not tell (a bare URL, "/case 3",
+    an emoji, one stray word).
 
-    Chinese made only of characters both scripts share ("好", "2021年4月2日") does not tell
-    Simplified from Traditional: then `prefer` (the user's usual script) decides.
+    Mixed messages go by weight: English wins when it has at least as many words as the message
+    has Han characters ("I got a 侵权 notice"), Chinese when Han characters are at least twice the
+    English words ("收到一个IP complaint怎么办"); in between, `prefer` (the user's usual language)
+    decides, else Chinese. Chinese made only of characters both scripts share ("好",
+    "2021年4月2日") does not tell Simplified from Traditional: then `prefer` decides.
     """
     sample = _NOT_LANGUAGE.sub(" ", text[:_DETECT_WINDOW])
     if sum(1 for c in sample if "\u3040" <= c <= "\u30ff") >= 3:
         return None  # Japanese kana: neither of our languages, answer in the default
     han = [c for c in sample if is_cjk(c)]
-    if han:
-        score = sum(_script_of(c) for c in han)
-        if score == 0 and prefer in ("zh-Hans", "zh-Hant"):
-            return prefer
-        return "zh-Hant" if score > 0 else "zh-Hans"
     words = _ENGLISH_WORD.findall(sample)
-    return "en" if len(words) >= 2 else None  # one stray word ("done", "ok") does not tell
+    if not han:
+        return "en" if len(words) >= 2 else None  # one stray word ("done", "ok") does not tell
+    if words and len(words) >= len(han):
+        return "en"
+    if words and len(han) < 2 * len(words) and prefer == "en":
+        return "en"
+    score = sum(_script_of(c) for c in han)
+    if score == 0 and prefer in ("zh-Hans", "zh-Hant"):
+        return prefer
+    return "zh-Hant" if score > 0 else "zh-Hans"
 
 
 def to_simplified(text: str) -> str:
@@ -117,7 +125,31 @@ def localize(value: Any, lang: Lang) -> Any:
 
 @lru_cache(maxsize=4096)
 def _cached_traditional(text: str) -> str:
-    return _S2T.convert(text)
+    return hant_punctuation(_S2T.convert(text))
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
+_ASCII_NEAR_HAN = re.compile(rf"(?<=[{_HAN}])[,;:?!()]|[,;:?!(](?=[{_HAN}])|\)(?=[{_HAN}])")
+_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+
+
+def hant_punctuation(text: str) -> str:
+    """One punctuation style for Traditional Chinese: full-width marks next to Han characters
+    ("名單,請傳送:" → "名單，請傳送："), corner brackets for quotes (“…” → 「…」). ASCII
+    punctuation inside URLs, commands and placeholders (not next to a Han character) is kept."""
+    text = text.translate(_QUOTES)
+    return _ASCII_NEAR_HAN.sub(lambda m: m.group(0).translate(_FULL_WIDTH), text)
+
+
+def _punctuate(value: Any) -> Any:
+    if isinstance(value, str):
+        return hant_punctuation(value)
+    if isinstance(value, list):
+        return [_punctuate(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _punctuate(v) for k, v in value.items()}
+    return value
 
 
 def message(key: str, lang: Lang) -> Any:
@@ -126,7 +158,7 @@ def message(key: str, lang: Lang) -> Any:
     if lang == "zh-Hant":
         override = _lookup(_messages("zh-Hant", namespace), rest)
         if override is not None:
-            return override
+            return _punctuate(override)
     value = _lookup(_messages(base_lang(lang), namespace), rest)
     if value is None:
         value = _lookup(_messages("en", namespace), rest)
@@ -136,8 +168,14 @@ def message(key: str, lang: Lang) -> Any:
 
 
 def t(key: str, lang: Lang, **params: Any) -> str:
-    """The reply string `namespace.key` in `lang`, with `{name}` placeholders filled."""
+    """The reply string `namespace.key` in `lang`, with `{name}` placeholders filled.
+
+    A message written as `{one: …, other: …}` is a plural: `one` when `count` is 1, else `other`
+    ("You have 1 case." / "You have 3 cases."), never "case(s)". Raises KeyError for an unknown
+    key, TypeError for a key that is not a string or a plural."""
     template = message(key, lang)
+    if isinstance(template, dict) and "other" in template:
+        template = template["one"] if params.get("count") == 1 and "one" in template else template["other"]
     if not isinstance(template, str):
         raise TypeError(f"message {key!r} is not a string")
     return template.format(**params) if params else template

@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatbot.context import Context
+from chatbot.conversation import Lang
 from chatbot.db.models import LinkCode, Member
+from chatbot.i18n import normalize_lang
 
 CODE_TTL = timedelta(minutes=10)
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read and retyped
@@ -41,6 +43,17 @@ def member(session: Session, platform: str, user: str) -> Member:
     except IntegrityError:
         found = session.scalars(stmt).one()
     return found
+
+
+def chosen_lang(session: Session, found: Member) -> Lang | None:
+    """The language this person chose with /lang, on this account or, failing that, on an
+    account linked to it (the lowest member id wins between linked accounts that disagree)."""
+    own = normalize_lang(found.lang)
+    if own is not None or found.person_id is None:  # linking sets person_id on every account
+        return own
+    stmt = (select(Member.lang).where(Member.person_id == found.person_id, Member.lang.is_not(None))
+            .order_by(Member.id).limit(1))
+    return normalize_lang(session.scalars(stmt).first())
 
 
 def new_code(ctx: Context, platform: str, user: str) -> str:
@@ -79,6 +92,18 @@ def redeem(ctx: Context, platform: str, user: str, typed: str) -> LinkOutcome:
         session.execute(update(Member).where(Member.person_id == my_root).values(person_id=root))
         mine.person_id = root
         return LinkOutcome("linked", owner)
+
+
+def person_member_ids(session: Session, platform: str, user: str) -> tuple[Member | None, list[int]]:
+    """The ownership rule's one source: the account's member row (None if never seen) and the
+    ids of every member row of the same person (the account and all accounts linked to it)."""
+    found = session.scalars(select(Member).where(Member.platform == platform,
+                                                 Member.external_id == user)).first()
+    if found is None:
+        return None, []
+    root = found.person_id or found.id
+    ids = session.scalars(select(Member.id).where((Member.id == root) | (Member.person_id == root))).all()
+    return found, sorted(set(ids) | {found.id})
 
 
 def linked_accounts(ctx: Context, platform: str, user: str) -> list[str]:

@@ -1,10 +1,12 @@
 """Free text → intent, for English, Simplified and Traditional Chinese.
 
-One intent today: "notice", a seller telling us they received an IP infringement complaint (or
-pasting it). The vocabulary lives in `knowledge/intents.yaml`; the rule is "an IP word and
-something that happened to the seller", with typo-tolerant English words, Traditional input
-folded to Simplified, and negative patterns for look-alike chatter ("notice board", "投诉快递").
-Everything is precomputed once, so a message costs a few dictionary look-ups.
+Two intents: "notice", a seller telling us they received an IP infringement complaint (or
+pasting it), and "listing_removed", a listing taken down with no word of IP ("amazon took down my
+listing"), which may or may not be an IP matter. The vocabulary lives in
+`knowledge/intents.yaml`; the rule is "an IP word and something that happened to the seller",
+with typo-tolerant English words, Traditional input folded to Simplified, and negative
+patterns for look-alike chatter ("notice board", "投诉快递"). Everything is precomputed once, so a
+message costs a few dictionary look-ups.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chatbot import knowledge
-from chatbot.i18n import is_cjk, to_simplified
+from chatbot.i18n import to_simplified
 
 SCAN_CHARS = 3000  # the intent shows in the first lines; a 50 KB paste is judged on its start
 CATEGORIES = ("strong", "weak", "event", "happened", "context", "self")
@@ -26,6 +28,21 @@ _NOTICE_HINT = re.compile(
     r"申し立て|権利|投诉编号|投訴編號|侵权类型|侵權類型|权利人|權利人",
     re.IGNORECASE,
 )
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=8192)
+def _simplified_char(char: str) -> str:
+    folded = to_simplified(char)
+    return folded if len(folded) == 1 else char
+
+
+def _fold(text: str) -> str:
+    """Traditional characters folded to Simplified one by one (cached per character): enough for
+    matching phrases, and far cheaper than OpenCC's phrase-level conversion of every message."""
+    return _HAN.sub(lambda m: _simplified_char(m.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,8 @@ class _Vocabulary:
     zh: dict[str, re.Pattern[str]]  # category -> alternation of Chinese phrases
     negative: re.Pattern[str] | None
     veto: re.Pattern[str] | None
+    loose: frozenset[str]  # strong words that also mean rules or fines ("infringement of the parking rules")
+    removal: re.Pattern[str] | None  # a listing came down (EN words and Chinese phrases)
 
 
 def _deletions(word: str, depth: int) -> set[str]:
@@ -88,7 +107,7 @@ def _vocabulary() -> _Vocabulary:
             deletes.setdefault(variant, set()).add(word)
     zh_patterns = {}
     for category in CATEGORIES:
-        pattern = _alternation(to_simplified(str(p)).lower() for p in zh.get(category, []))
+        pattern = _alternation(_fold(str(p)).lower() for p in zh.get(category, []))
         if pattern is not None:
             zh_patterns[category] = pattern
     return _Vocabulary(
@@ -101,6 +120,9 @@ def _vocabulary() -> _Vocabulary:
         zh=zh_patterns,
         negative=_patterns([*en.get("negative", []), *zh.get("negative", [])]),
         veto=_patterns([*en.get("veto", []), *zh.get("veto", [])]),
+        loose=frozenset(str(w).lower() for w in en.get("loose", [])),
+        removal=_patterns([rf"\b{re.escape(str(w).lower())}\b" for w in en.get("removal", [])]
+                          + [re.escape(_fold(str(w))) for w in zh.get("removal", [])]),
     )
 
 
@@ -142,8 +164,8 @@ def canonical(token: str) -> str:
 
 def _normalise(text: str) -> str:
     sample = unicodedata.normalize("NFKC", text[:SCAN_CHARS]).lower()
-    if any(is_cjk(c) for c in sample):
-        sample = to_simplified(sample)
+    if _HAN.search(sample):
+        sample = _fold(sample)
     return sample
 
 
@@ -166,7 +188,7 @@ def _english_hits(sample: str, vocab: _Vocabulary) -> dict[str, list[str]]:
 
 def _chinese_hits(sample: str, vocab: _Vocabulary) -> dict[str, list[str]]:
     hits: dict[str, list[str]] = {}
-    if not any(is_cjk(c) for c in sample):
+    if not _HAN.search(sample):
         return hits
     for category, pattern in vocab.zh.items():
         found = pattern.findall(sample)
@@ -183,8 +205,28 @@ def _looks_like_pasted_notice(text: str) -> bool:
     return parse_notice(text).is_notice
 
 
+def is_notice(text: str) -> bool:
+    """True when `text` is about a received IP complaint (the "notice" intent)."""
+    found = classify(text)
+    return found is not None and found.name == "notice"
+
+
+def _removed_listing(sample: str, hits: dict[str, list[str]], vocab: _Vocabulary) -> Intent | None:
+    """A listing taken down, with no IP word: "amazon took down my listing", "链接被下架了"."""
+    if vocab.removal is None or not (hits.get("context") or hits.get("self")):
+        return None
+    found = vocab.removal.search(sample)
+    if found is None or (vocab.veto is not None and vocab.veto.search(sample)):
+        return None
+    before = sample[:found.start()].split()[-1:]
+    if not hits.get("context") or before in (["i"], ["we"], ["just"], ["have"], ["i've"], ["we've"]):
+        return None  # "I removed my listing" is the seller's own doing
+    return Intent("listing_removed", 0.5, (found.group(0),))
+
+
 def classify(text: str) -> Intent | None:
-    """The intent a message expresses, or None for chatter we should not answer."""
+    """The intent a message expresses ("notice" or "listing_removed"), or None for chatter we
+    should not answer."""
     if not text or not text.strip():
         return None
     if _looks_like_pasted_notice(text):
@@ -194,8 +236,11 @@ def classify(text: str) -> Intent | None:
     hits = _english_hits(sample, vocab)
     for category, found in _chinese_hits(sample, vocab).items():
         hits.setdefault(category, []).extend(found)
+    loose_only = bool(hits.get("strong")) and all(w in vocab.loose for w in hits["strong"])
+    if loose_only and not (hits.get("event") or hits.get("context") or hits.get("weak")):
+        return None  # "infringement of the parking rules got me a ticket"
     if not hits.get("strong") and not hits.get("weak"):
-        return None
+        return _removed_listing(sample, hits, vocab)
     if vocab.veto is not None and vocab.veto.search(sample):
         return None
     evidence = tuple(word for category in CATEGORIES for word in hits.get(category, []))

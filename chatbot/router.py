@@ -1,8 +1,10 @@
 """Send an `Incoming` to the handler that should answer it.
 
 Order: a button/form action; an explicit command (slash or its text form, EN/中文); an answer to
-a question the bot is waiting on; a recognised intent in free text; else a friendly fallback
-(only when the message was addressed to the bot).
+a question the bot is waiting on; a recognised intent in free text; free text a handler still
+claims (a step phrase, a bare fact for the open case); else the /help fallback (only when the
+message was addressed to the bot). A handler that returns None has nothing to say: the router
+answers for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from chatbot.context import Context
 from chatbot.conversation import Incoming, Reply
 from chatbot.i18n import t, to_simplified
 from handlers import files
+from handlers import help as help_handler
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def route(msg: Incoming, ctx: Context) -> list[Reply]:
         if handler is None:
             return [unknown_command(msg, command.typed)]
         dialog.done(ctx, msg.platform, msg.user)  # a new command abandons an open question
-        return handler(msg, command.args, ctx)
+        answered = handler(msg, command.args, ctx)
+        return answered if answered is not None else _fallback(msg)
 
     waiting = dialog.waiting(ctx, msg.platform, msg.user)
     if waiting is not None:
@@ -87,8 +91,19 @@ def route(msg: Incoming, ctx: Context) -> list[Reply]:
 
     intent = intents.classify(msg.text)
     if intent is not None and intent.name in handlers.INTENTS:
-        return handlers.INTENTS[intent.name](msg, ctx)
+        answered = handlers.INTENTS[intent.name](msg, ctx)
+        if answered is not None:
+            return answered
 
+    for free_text in handlers.FREE_TEXT:
+        answered = free_text(msg, ctx)
+        if answered is not None:
+            return answered
+
+    return _fallback(msg)
+
+
+def _fallback(msg: Incoming) -> list[Reply]:
     return [fallback(msg)] if msg.direct else []
 
 
@@ -97,9 +112,4 @@ def unknown_command(msg: Incoming, typed: str) -> Reply:
     return Reply("error", msg.lang, t("core.unknown_command", msg.lang, command=typed), ok=False)
 
 
-def fallback(msg: Incoming) -> Reply:
-    from handlers.help import overview
-
-    assert msg.lang is not None
-    reply = overview(msg.lang)
-    return Reply("fallback", msg.lang, t("core.fallback", msg.lang), reply.parts)
+fallback = help_handler.fallback

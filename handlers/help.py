@@ -24,6 +24,11 @@ def greeting(lang: Lang) -> Reply:
     commands = message("help.commands", lang)
     items = tuple(Item(entry["usage"]) for entry in commands)
     return Reply("help", lang, t("help.greeting", lang), (Checklist(items),))
+def fallback(msg: Incoming) -> Reply:
+    """What the bot says to a direct message no handler claimed: a short line and the overview."""
+    assert msg.lang is not None
+    reply = overview(msg.lang)
+    return Reply("fallback", msg.lang, t("core.fallback", msg.lang), reply.parts)
 
 
 def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:

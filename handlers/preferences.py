@@ -7,10 +7,19 @@ from chatbot.context import Context
 from chatbot.conversation import Incoming, Reply
 from chatbot.i18n import normalize_lang, t
 
+AUTO = {"auto", "自动", "自動"}
+
 
 def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
+    """`/lang en|zh|zh-Hant` records an explicit choice that wins everywhere until changed;
+    `/lang auto` drops it, so each message's own language (or the platform's locale) decides."""
     assert msg.lang is not None
-    choice = normalize_lang(args.split()[0]) if args.strip() else None
+    word = args.split()[0].lower() if args.strip() else ""
+    if word in AUTO:
+        with ctx.db.session() as session:
+            identity.member(session, msg.platform, msg.user).lang = None
+        return [Reply("preferences", msg.lang, t("core.lang_auto", msg.lang))]
+    choice = normalize_lang(word) if word else None
     if choice is None:
         return [Reply("preferences", msg.lang, t("core.lang_usage", msg.lang), ok=False)]
     with ctx.db.session() as session:

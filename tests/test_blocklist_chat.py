@@ -175,3 +175,12 @@ def test_check_shows_punycode_liveness_related_and_lookalike_warning(app, chat):
     assert "mixes alphabets" in str(lookalike.parts)
     protected = chat.one("/blocklist check amazon.co.uk", user="carol")
     assert protected.data["state"] == "not_found" and "protected list" in str(protected.parts)
+
+
+def test_search_finds_a_report_by_its_complaint_id_and_by_part_of_an_email(chat):
+    chat.one("/report https://quill-copy-store.com/products/stool fake-complaint sent a fake copyright "
+             "complaint --complaint 7412589630 --email Legal@Quill-IP-Example.com --owner Mara Quill")
+    for query in ("7412589630", "741258", "quill-ip", "legal@quill", "Quill-IP-Example.com", "mara quill"):
+        results = chat.one(f"/blocklist search {query}").data["results"]
+        assert [r["unit"] for r in results] == ["quill-copy-store.com"], query
+    assert chat.one("/blocklist search 99999999").data["results"] == []

@@ -79,4 +79,4 @@ def test_placeholders_match_between_languages(namespace):
 
 def test_traditional_is_converted_and_reviewed_overrides_win():
     assert t("core.moderators_only", "zh-Hant") == "只有管理員可以執行這個操作。"
-    assert t("core.lang_set", "zh-Hant").startswith("好的，今後")
+    assert t("core.lang_set", "zh-Hant").startswith("好的，從現在起")

@@ -62,3 +62,24 @@ def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
     with db.read() as reader:
         assert reader.query(Member).count() == 1
     db.dispose()
+
+
+def test_i12a_moves_old_language_values_to_guesses(fresh_database_url):
+    """Before i12a, detection wrote into members.lang; those values become guesses, not choices."""
+    from alembic import command
+
+    from chatbot.db.migrate import alembic_config
+
+    db = Database(fresh_database_url)
+    command.upgrade(alembic_config(db), "0008")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO members (platform, external_id, display_name, lang, created_at) "
+                          "VALUES ('slack', 'U1', '', 'zh-Hans', CURRENT_TIMESTAMP)"))
+    upgrade(db)
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT lang, lang_guess FROM members WHERE external_id = 'U1'")).one()
+    assert tuple(row) == (None, "zh-Hans")
+    command.downgrade(alembic_config(db), "0008")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT lang FROM members WHERE external_id = 'U1'")).scalar() == "zh-Hans"
+    db.dispose()

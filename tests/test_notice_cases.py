@@ -82,4 +82,6 @@ def test_a_seller_sees_only_their_cases(app):
     assert service.latest(Owner("slack", "nobody")) is None
     with pytest.raises(CaseNotFound):
         service.get(mine.id, Owner("console", "bob"))
-    assert service.get(mine.id, None).id == mine.id  # the operator on the server
+    assert service.get(mine.id, ALICE).id == mine.id
+    with pytest.raises(AttributeError):  # no "any owner" read: every path names the person
+        service.get(mine.id, None)  # type: ignore[arg-type]

@@ -112,3 +112,15 @@ def test_every_reply_carries_the_legal_line_in_each_language():
     assert "not legal advice" in message("notice.legal", "en")
     assert "不构成法律意见" in message("notice.legal", "zh-Hans")
     assert "不構成法律意見" in message("notice.legal", "zh-Hant")
+
+
+PRIMARY = re.compile(r"https?://(?:[\w-]+\.)*(?:amazon\.[\w.]+|aboutamazon\.com|uspto\.gov|cnipa\.gov\.cn|"
+                     r"euipo\.europa\.eu|copyright\.gov|law\.cornell\.edu|wikisource\.org|rfc-editor\.org|"
+                     r"icann\.org)(?:/|\b)")
+
+
+def test_every_step_leads_with_its_primary_source():
+    """Amazon's help pages, the statute or the official register come first; commentary after."""
+    for step_id, step in all_steps().items():
+        first = re.search(r"https?://\S+", step["source"])
+        assert first and PRIMARY.match(first.group(0)), (step_id, step["source"][:120])

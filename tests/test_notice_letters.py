@@ -131,3 +131,18 @@ def test_explanations_follow_the_reader_language_and_the_letter_stays_english():
 ])
 def test_letter_type_aliases(word, expected):
     assert letters.resolve_type(word) == expected
+
+
+def test_section_headings_cannot_be_mistaken_for_placeholders_and_articles_agree(chat):
+    import re
+
+    from chatbot.notices.letters import indefinite, letter_types
+
+    case_id = chat("/notice other", user="article")[0].data["case"]["id"]
+    for letter_type in letter_types():
+        replies = chat(f"/letter {letter_type} {case_id}", user="article")
+        body = (replies[0].data or {}).get("body", "")
+        assert not re.search(r"^\[(?:\d+|[A-D]|[ivx]+)\.", body, re.M), letter_type  # headings are plain
+        assert not re.search(r"\ba (?:[aeio]|intellectual)", body), letter_type
+    assert indefinite("intellectual property") == "an intellectual property"
+    assert indefinite("trademark") == "a trademark" and indefinite("utility patent") == "a utility patent"

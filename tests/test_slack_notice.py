@@ -67,3 +67,17 @@ def test_open_case_button_replaces_the_offer(slack: SlackRig) -> None:
     updated = fake.wait_for("chat.update")[0]
     assert updated.params["ts"] == offer.response["ts"]
     assert _buttons(updated.params["blocks"], "case.done")  # the checklist took the offer's place
+
+
+def test_another_member_cannot_work_on_someone_elses_case(slack: SlackRig) -> None:
+    fake = slack.fake
+    slack.event({"type": "message", "channel_type": "channel", "user": "UALICE", "channel": "C0SELLERS",
+                 "text": "/notice", "ts": "1700020400.000100"})
+    opened = fake.wait_for("chat.postMessage")[0]
+    done = _buttons(opened.params["blocks"], "case.done")[0]
+    fake.clear()
+    slack.interaction(button_payload(done["action_id"], done["value"], user="UMALLORY", channel="C0SELLERS",
+                                     message_ts=opened.response["ts"]))
+    sent = fake.wait_for("chat.postEphemeral")
+    everything = json.dumps([call.params for call in sent + fake.of("chat.update")], ensure_ascii=False)
+    assert "can't find case" in everything and ":white_check_mark:" not in everything

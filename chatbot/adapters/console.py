@@ -3,25 +3,33 @@
 Interactive in a terminal (line editing and history through readline, coloured replies);
 when stdin is not a terminal it reads one message per line, so `printf '/help\n' | sellerguard
 chat` works, and `--json` prints one JSON object per reply for scripts and tests.
-A line holding only three double quotes starts a multi-line message (a pasted notice); another ends it.
+A paste is one message (see chatbot/adapters/paste.py): bracketed-paste markers in both modes,
+and in a terminal also lines that arrive within a few milliseconds of each other.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import select
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from chatbot.adapters.paste import (
+    DISABLE_BRACKETED_PASTE,
+    ENABLE_BRACKETED_PASTE,
+    PASTE_WINDOW_S,
+    LineJoiner,
+)
 from chatbot.app import SellerGuard
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
 from chatbot.render import Style, render_text
 
 PROMPT = "you> "
-MORE = "...> "
-FENCE = '"""'
+MORE = ""  # the lines of a paste in progress are echoed without a prompt
 
 
 class ConsoleChat:
@@ -57,53 +65,67 @@ class ConsoleChat:
         self.emit(Reply("error", lang, t("core.invalid_utf8", lang), ok=False))
 
     def run_piped(self, stream: TextIO) -> None:
-        block: list[str] | None = None
+        joiner = LineJoiner(timed=False)
         for raw in _lines(stream):
             if raw is None:
                 self.bad_line()
                 continue
-            block, message = _fold(block, raw)
-            if message is not None and message.strip():
-                self.say(message)
-        if block:  # an unterminated block is still a message, not lost
-            self.say("\n".join(block))
+            for message in joiner.feed(raw):
+                self._say_message(message)
+        for message in joiner.flush():  # an unterminated block is still a message, not lost
+            self._say_message(message)
 
-    def run_interactive(self) -> None:
+    def run_interactive(self, read: Callable[[str], str] = input,
+                        waiting: Callable[[float], bool] | None = None,
+                        clock: Callable[[], float] = time.monotonic) -> None:
+        """The terminal loop. `read` is input(); `waiting(seconds)` says whether another line
+        arrives within that time (select on stdin); `clock` gives seconds. All three are
+        injectable so a paste can be replayed without a terminal or the wall clock."""
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (importing it gives input() line editing and history)
+        waiting = waiting or _stdin_waiting
         banner = self.app.handle(self.incoming("/help"))
         for reply in banner:
             self.emit(reply)
-        block: list[str] | None = None
-        while True:
-            try:
-                line = input(self.style.bold(PROMPT if block is None else MORE))
-            except EOFError:
-                self.out.write("\n")
-                return
-            except KeyboardInterrupt:
-                self.out.write("\n")
-                return
-            except UnicodeDecodeError:
-                self.bad_line()
-                continue
-            if block is None and line.strip() in {"/quit", "/exit", "退出"}:
-                return
-            block, message = _fold(block, line)
-            if message is not None and message.strip():
-                self.say(message)
+        joiner = LineJoiner()
+        bracketed = self.out.isatty()
+        if bracketed:
+            self.out.write(ENABLE_BRACKETED_PASTE)
+        try:
+            while True:
+                try:
+                    line = read(self.style.bold(MORE if joiner.gathering else PROMPT))
+                except (EOFError, KeyboardInterrupt):
+                    for message in joiner.flush():
+                        self._say_message(message)
+                    self.out.write("\n")
+                    return
+                except UnicodeDecodeError:
+                    self.bad_line()
+                    continue
+                if not joiner.gathering and line.strip() in {"/quit", "/exit", "退出"}:
+                    return
+                for message in joiner.feed(line, clock()):
+                    self._say_message(message)
+                if joiner.gathering and not joiner.in_block and not waiting(PASTE_WINDOW_S):
+                    for message in joiner.flush():
+                        self._say_message(message)
+        finally:
+            if bracketed:
+                self.out.write(DISABLE_BRACKETED_PASTE)
+
+    def _say_message(self, message: str) -> None:
+        if message.strip():
+            self.say(message)
 
 
-def _fold(block: list[str] | None, line: str) -> tuple[list[str] | None, str | None]:
-    """Feed one line; returns the open block (or None) and a finished message (or None)."""
-    if line.strip() == FENCE:
-        if block is None:
-            return [], None
-        return None, "\n".join(block)
-    if block is not None:
-        block.append(line)
-        return block, None
-    return None, line
+def _stdin_waiting(seconds: float) -> bool:
+    """True when another line is already waiting on stdin (the rest of a paste)."""
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], seconds)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
 
 
 def _lines(stream: TextIO) -> Iterator[str | None]:

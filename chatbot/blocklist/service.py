@@ -288,7 +288,9 @@ class BlocklistService:
             return [entry_fields(row) for row in conn.execute(stmt).mappings()]
 
     def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Entries whose domain contains `text`, or that carry `text` as a signal (an e-mail)."""
+        """Entries whose domain contains `text`, or whose reports or signals contain it: a complaint
+        ID, part of the complainant's e-mail address ("brandguard", "@brandguard-ip.com") or the
+        rights owner's name. Case-insensitive; `text` must be 3–200 characters."""
         query = clean_text(text).lower()
         if len(query) < 3:
             raise invalid("search_too_short")
@@ -298,11 +300,15 @@ class BlocklistService:
             with contextlib.suppress(InvalidSite):
                 query = normalize_site(query).unit
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        entries, signals = self._entries, self._signals
-        by_signal = select(signals.c.unit).where(signals.c.value == query)
+        entries, signals, reports = self._entries, self._signals, Report.__table__
+        by_signal = select(signals.c.unit).where(func.lower(signals.c.value).like(pattern, escape="\\"))
+        by_report = select(reports.c.entry_id).where(or_(
+            reports.c.complaint_id.like(pattern, escape="\\"),
+            func.lower(reports.c.rights_owner_email).like(pattern, escape="\\"),
+            func.lower(reports.c.rights_owner).like(pattern, escape="\\")))
         stmt = (select(entries).where(entries.c.state != "merged", or_(
             entries.c.unit.like(pattern, escape="\\"), entries.c.unicode_unit.like(pattern, escape="\\"),
-            entries.c.unit.in_(by_signal)))
+            entries.c.unit.in_(by_signal), entries.c.id.in_(by_report)))
             .order_by(entries.c.updated_at.desc()).limit(max(1, min(limit, 100))))
         with self.db.engine.connect() as conn:
             return [entry_fields(row) for row in conn.execute(stmt).mappings()]

@@ -1,5 +1,9 @@
 """`sellerguard letter TYPE [--case ID] [--user platform:id]`: print a letter draft.
 
+The case is read as the person running the command: the OS user's console account (as
+`sellerguard chat` uses it) or the account named by --user, and every account linked to it;
+someone else's case number is refused like a case that does not exist.
+
 The draft goes to stdout (ready to redirect into a file); what is still missing and the
 "not legal advice" line go to stderr. Exit codes: 0 printed; 1 refused (no such case for that
 user, or the letter does not fit the case); 2 invalid arguments.
@@ -11,7 +15,8 @@ import argparse
 import json
 import sys
 
-from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, fail, open_app, parse_actor
+from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, default_user, fail, open_app, parse_actor
+from chatbot.conversation import Incoming
 from chatbot.evidence import copying_store
 from chatbot.i18n import normalize_lang, t
 from chatbot.notices import letters
@@ -29,15 +34,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("type", help="dispute | retraction | counter | takedown")
     parser.add_argument("--case", dest="case_id", default=None, help="the case number to fill it from")
     parser.add_argument("--user", default=None,
-                        help="act as this seller (platform:id); only their cases are used")
-    parser.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default="en",
-                        help="language of the notes around the letter (the letter is English)")
+                        help="act as this seller (platform:id; default: your OS user, as in "
+                             "`sellerguard chat`); only their cases are used")
+    parser.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default=None,
+                        help="language of the notes around the letter (the letter is English); "
+                             "default: the seller's /lang choice, else their usual language")
     parser.add_argument("--json", action="store_true", help="print the reply as JSON")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    lang = normalize_lang(args.lang) or "en"
+    forced = normalize_lang(args.lang)
     letter_type = letters.resolve_type(args.type)
     if letter_type is None:
         fail(f"unknown letter type {args.type!r}; choose one of: dispute, retraction, counter, takedown.",
@@ -48,19 +55,19 @@ def run(args: argparse.Namespace) -> int:
         if not raw.isdigit() or len(raw) > 9:
             fail(f"--case {args.case_id!r} is not a case number (e.g. --case 3).", EXIT_INVALID)
         case_id = int(raw)
-    owner = Owner(*parse_actor(args.user)) if args.user else None
+    owner = Owner(*parse_actor(args.user or default_user()))
     app = open_app()
     try:
+        lang = forced or app.resolve_lang(Incoming(platform=owner.platform, user=owner.user))
         service = app.ctx.service(CaseService)
         case: Case | None = None
         if case_id is not None:
             try:
                 case = service.get(case_id, owner)
             except CaseNotFound:
-                whose = f" for {args.user}" if owner else ""
-                fail(f"no case #{case_id}{whose}. `sellerguard chat` then /case list shows the cases.",
-                     EXIT_REFUSED)
-        elif owner is not None:
+                fail(f"no case #{case_id} for {owner.platform}:{owner.user}. `sellerguard chat` then "
+                     "/case list shows your cases.", EXIT_REFUSED)
+        else:
             case = service.latest(owner)
         try:
             copied = copying_store.latest(app.ctx, list(case.storefront_urls)) if case else None

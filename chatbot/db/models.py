@@ -21,7 +21,8 @@ class Member(Base):
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)  # an explicit /lang choice only
+    lang_guess: Mapped[str | None] = mapped_column(String(16), nullable=True)  # detected, never a choice
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), nullable=True, index=True
     )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from chatbot import identity
 from chatbot.context import Context
 from chatbot.db.models import Member
 from chatbot.notices import business_days
@@ -39,16 +40,7 @@ class Owner:
 
 def _person_ids(session: Session, owner: Owner) -> tuple[Member | None, list[int]]:
     """The seller's member row and the ids of every member row of the same person."""
-    member = session.scalars(
-        select(Member).where(Member.platform == owner.platform, Member.external_id == owner.user)
-    ).first()
-    if member is None:
-        return None, []
-    root = member.person_id or member.id
-    ids = session.scalars(
-        select(Member.id).where(or_(Member.id == root, Member.person_id == root))
-    ).all()
-    return member, sorted(set(ids) | {member.id})
+    return identity.person_member_ids(session, owner.platform, owner.user)
 
 
 def _visible(session: Session, owner: Owner) -> Any:
@@ -76,12 +68,12 @@ class CaseService:
         cases = self.list_for(owner, include_closed=False, limit=1)
         return cases[0] if cases else None
 
-    def get(self, case_id: int, owner: Owner | None) -> Case:
-        """The case, if `owner` may see it (`None`: an operator on the server sees any case)."""
+    def get(self, case_id: int, owner: Owner) -> Case:
+        """The case, if `owner` (the person, across linked accounts) may see it; CaseNotFound
+        otherwise, without saying whether it exists. Every path (chat, CLI, Slack, WeCom) asks
+        through here: there is no "any owner" read."""
         with self.ctx.db.session() as session:
-            stmt = select(Case).where(Case.id == case_id)
-            if owner is not None:
-                stmt = stmt.where(_visible(session, owner))
+            stmt = select(Case).where(Case.id == case_id, _visible(session, owner))
             case = session.scalars(stmt).first()
             if case is None:
                 raise CaseNotFound(case_id)
@@ -115,7 +107,7 @@ class CaseService:
             session.expunge_all()
             return case
 
-    def update(self, case_id: int, owner: Owner | None, **changes: Any) -> Case:
+    def update(self, case_id: int, owner: Owner, **changes: Any) -> Case:
         """Change case facts. Known keys: complaint_type, complaint_id, asins (added),
         rights_owner, rights_owner_email, listing_date, brand, storefront (added), notice
         (a ParsedNotice, with notice_text), status."""
@@ -141,7 +133,7 @@ class CaseService:
             session.expunge_all()
             return case
 
-    def set_step(self, case_id: int, owner: Owner | None, step_id: str, state: str,
+    def set_step(self, case_id: int, owner: Owner, step_id: str, state: str,
                  on: date | None = None) -> Case:
         """Mark a checklist step done / skipped / todo; a step with a deadline starts it."""
         if state not in STEP_STATES:
@@ -170,10 +162,8 @@ class CaseService:
             return case
 
     # -- internals --------------------------------------------------------------------------
-    def _locked(self, session: Session, case_id: int, owner: Owner | None) -> Case:
-        stmt = select(Case).where(Case.id == case_id)
-        if owner is not None:
-            stmt = stmt.where(_visible(session, owner))
+    def _locked(self, session: Session, case_id: int, owner: Owner) -> Case:
+        stmt = select(Case).where(Case.id == case_id, _visible(session, owner))
         case = session.scalars(stmt.with_for_update()).first()
         if case is None:
             raise CaseNotFound(case_id)

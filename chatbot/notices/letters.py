@@ -29,6 +29,14 @@ TYPE_LABELS = {
 }
 
 
+def indefinite(phrase: str) -> str:
+    """`phrase` with "a" or "an" by its first sound: "a copyright", "an intellectual property".
+    Written for our own labels (no "hour"/"unicorn" exceptions beyond u-words said "you")."""
+    first = phrase[:1].lower()
+    vowel = first in "aeio" or (first == "u" and not phrase.lower().startswith(("uni", "use", "usu", "uti")))
+    return f"{'an' if vowel else 'a'} {phrase}"
+
+
 class UnknownLetter(ValueError):
     """No letter of that type."""
 
@@ -124,6 +132,7 @@ def context(case: Case | None, today: date) -> tuple[dict[str, Any], list[str]]:
     variables: dict[str, Any] = {
         "complaint_type": complaint_type,
         "complaint_type_label": TYPE_LABELS.get(complaint_type, "intellectual property"),
+        "complaint_type_with_article": indefinite(TYPE_LABELS.get(complaint_type, "intellectual property")),
         "complaint_id": value("complaint_id", case.complaint_id if case else None),
         "asin_list": value("asin_list", ", ".join(case.asins) if case else None),
         "rights_owner": value("rights_owner", case.rights_owner if case else None),

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from chatbot import knowledge
+from chatbot.i18n import to_simplified, to_traditional
 from chatbot.months import MONTHS
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,14 @@ TRADEMARK_NO = re.compile(
 )
 PATENT_NO = re.compile(
     r"(?<![\w-])((?:US\s?)?D\s?\d{3}[,.]?\d{3}(?:\s?S\d?)?|"
-    r"(?:US|CN|EP|DE|JP|WO)?\s?\d{1,2}[,.]?\d{3}[,.]?\d{3}(?:\s?[A-Z]\d?)?|"
+    r"(?:US|CN|EP|DE|JP|WO|ES|FR|IT|GB)?\s?\d{1,2}[,.\s]?\d{3}[,.\s]?\d{3}(?:\s?[A-Z]\d?)?|"
     r"(?:US|CN|EP|JP)\s?\d{4}/?\d{6,7}(?:\s?[A-Z]\d?)?|ZL\s?\d{12}\.?\d?|"
     r"(?:特許|意匠)?第?\d{7}号)(?![\w-])"
 )
+BULLETS = r"[\s*•·\-–—]*"  # dash and bullet lines: "-- Mara Quill, mara@…", "— arnaud"
+CONTACT_BLOCK_LINES = 6  # lines read after "contact the rights owner:"
+MAX_SEEN_CHARS = 120  # a "seen near" snippet shown to the seller
+MAX_VALUE_CHARS = 300
 COPYRIGHT_REG = re.compile(r"\b((?:VA|VAu|TX|TXu|PA|SR)\s?\d[\d\-]{5,12})\b")
 
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -68,7 +73,10 @@ class ParsedNotice:
     registration_numbers: list[str] = field(default_factory=list)
     marketplace: str | None = None
     dates: list[str] = field(default_factory=list)  # ISO dates, in the order they appear
-    language: str = "en"  # the notice's own language: en, de, ja, zh
+    language: str = "en"  # the notice's own language: en, de, fr, it, es, ja, zh
+    # Per missing field, what stood where that field usually is (a contact line, an unknown label),
+    # so a seller sees "not read; near it: ..." instead of a bare "missing".
+    seen: dict[str, str] = field(default_factory=dict)
     truncated: bool = False
     score: int = 0  # how much of it looks like a notice (see `is_notice`)
 
@@ -117,6 +125,7 @@ class ParsedNotice:
             "marketplace": self.marketplace,
             "dates": self.dates,
             "language": self.language,
+            "seen": self.seen,
             "truncated": self.truncated,
             "is_notice": self.is_notice,
             "missing": self.missing(),
@@ -131,20 +140,26 @@ class _Labels:
     markers: re.Pattern[str]  # phrases only notices use
     languages: dict[str, re.Pattern[str]]
     inline: re.Pattern[str]  # any label followed by a colon, anywhere in a line
+    prefix: re.Pattern[str]  # a label left at the start of a value ("名称:", "Name:")
+    contact_intro: re.Pattern[str]  # "contact the rights owner:", the lead-in of a dash-line block
 
 
 @lru_cache(maxsize=1)
 def _labels() -> _Labels:
     table = knowledge.load_yaml("notices/labels.yaml")
     fields = {}
-    every_label = sorted((str(label) for labels in table["fields"].values() for label in labels),
-                         key=len, reverse=True)
+    per_field = {name: _both_scripts(labels) for name, labels in table["fields"].items()}
+    every_label = sorted((label for labels in per_field.values() for label in labels), key=len, reverse=True)
     alternatives = "|".join(_label_regex(label) for label in every_label)
     inline = re.compile(rf"(?<![\w-])(?=(?:{alternatives})\s*[:：])", re.IGNORECASE)
-    for name, labels in table["fields"].items():
+    prefixes = sorted(_both_scripts(table["value_prefixes"]) + every_label, key=len, reverse=True)
+    prefix = re.compile(rf"^\s*(?:{'|'.join(_label_regex(p) for p in prefixes)})\s*[:：]\s*", re.IGNORECASE)
+    intros = "|".join(_word_regex(w) for w in _both_scripts(table["contact_intro"]))
+    contact_intro = re.compile(rf"(?:{intros})[^\n]{{0,80}}[:：]?\s*$", re.IGNORECASE)
+    for name, labels in per_field.items():
         alternatives = "|".join(_label_regex(label) for label in sorted(labels, key=len, reverse=True))
         # A label at the start of a line, then ":" / "：" / "-" / tab or only spaces, then the value.
-        fields[name] = re.compile(rf"^[\s*•\-]*(?:{alternatives})\s*(?:[:：#\t]|\s-\s)?\s*(.*)$",
+        fields[name] = re.compile(rf"^{BULLETS}(?:{alternatives})(?![a-zà-ÿ])\s*(?:[:：#\t]|\s-\s)?\s*(.*)$",
                                   re.IGNORECASE)
     types = tuple(
         (kind, re.compile("|".join(_word_regex(w) for w in sorted(words, key=len, reverse=True)),
@@ -152,9 +167,20 @@ def _labels() -> _Labels:
         for kind, words in table["types"].items()
     )
     markers = re.compile("|".join(_word_regex(w) for w in table["markers"]), re.IGNORECASE)
-    languages = {lang: re.compile("|".join(_word_regex(w) for w in words), re.IGNORECASE)
+    languages = {lang: re.compile("|".join(rf"{_word_regex(w)}(?![A-Za-z])" for w in words), re.IGNORECASE)
                  for lang, words in table["languages"].items()}
-    return _Labels(fields, types, markers, languages, inline)
+    return _Labels(fields, types, markers, languages, inline, prefix, contact_intro)
+
+
+def _both_scripts(labels: list[Any]) -> list[str]:
+    """Each label as written, plus its Simplified and Traditional forms (Chinese notices and a
+    seller's own translation use either script)."""
+    found: dict[str, None] = {}
+    for label in labels:
+        text = str(label)
+        for variant in (text, to_simplified(text), to_traditional(text)):
+            found.setdefault(variant, None)
+    return list(found)
 
 
 def _label_regex(label: str) -> str:
@@ -231,8 +257,10 @@ def _parse(text: str) -> ParsedNotice:
         m.group(1) for value in labelled.get("complaint_id", []) for m in DIGITS_ID.finditer(value)
     ) or _inline_complaint_ids(body)
     result.complaint_type = _complaint_type(labelled.get("complaint_type", []), body, labels)
-    result.rights_owner = _first_name(labelled.get("rights_owner", []))
-    result.rights_owner_email = _email(labelled.get("rights_owner_email", []), body)
+    contact = _contact_block(lines, labels)
+    result.rights_owner = _first_name(labelled.get("rights_owner", []), labels) or \
+        _first_name(contact.names, labels)
+    result.rights_owner_email = _email(labelled.get("rights_owner_email", []) + contact.emails, body)
     result.trademark_numbers = _numbers(labelled.get("trademark_number", []), TRADEMARK_NO)
     result.patent_numbers = _numbers(labelled.get("patent_number", []), PATENT_NO)
     result.registration_numbers = _numbers(labelled.get("registration_number", []), COPYRIGHT_REG) or \
@@ -241,7 +269,8 @@ def _parse(text: str) -> ParsedNotice:
         result.trademark_numbers = _numbers(labelled.get("registration_number", []), TRADEMARK_NO)
     result.marketplace = _marketplace(labelled.get("marketplace", []), body)
     result.dates = _dates(labelled.get("date", []), body)
-    result.score = _score(result, labelled, body, labels)
+    result.score = _score(result, labelled, body, labels) + (1 if contact.emails else 0)
+    result.seen = _seen(result, lines, contact, labels, labelled)
     return result
 
 
@@ -260,9 +289,60 @@ def _labelled_values(lines: list[str], labels: _Labels) -> dict[str, list[str]]:
                 if not any(p.match(following) for p in labels.fields.values()):
                     value = following
             if value:
-                found.setdefault(name, []).append(value[:300])
+                found.setdefault(name, []).append(_cut(value, labels)[:MAX_VALUE_CHARS])
             break
     return found
+
+
+def _cut(value: str, labels: _Labels) -> str:
+    """A value without a label left at its start ("名称:Guangzhou…") and without the next field
+    when a form put two on one line ("Example Co. Email: x@y")."""
+    for _ in range(3):  # "权利人: 名称: …" has two
+        stripped = labels.prefix.sub("", value, count=1)
+        if stripped == value or not stripped.strip():
+            break
+        value = stripped
+    following = labels.inline.search(value, 1)
+    return value[:following.start()].strip() if following else value.strip()
+
+
+@dataclass(frozen=True)
+class _Contact:
+    names: list[str]  # unlabelled lines of the contact block, text beside an address
+    emails: list[str]
+    lines: list[str]  # the block as seen, for "seen near" notes
+
+
+def _contact_block(lines: list[str], labels: _Labels) -> _Contact:
+    """The rights owner's contact lines after a lead-in ("contact the rights owner:", "Vous
+    trouverez ses coordonnées ci-dessous"): dash or bullet lines with a name and an address."""
+    names: list[str] = []
+    emails: list[str] = []
+    seen: list[str] = []
+    for index, line in enumerate(lines):
+        if len(line) > 400 or not labels.contact_intro.search(line):
+            continue
+        for following in lines[index + 1:index + 1 + CONTACT_BLOCK_LINES]:
+            if not following:
+                if seen:
+                    break
+                continue
+            if not re.match(r"^[*•·\-–—]", following) and seen:
+                break
+            seen.append(following)
+            if any(p.match(following) for p in labels.fields.values()):
+                continue  # "-- Patent number: …" is read by its label
+            item = re.sub(rf"^{BULLETS}", "", following)
+            address = EMAIL.search(item)
+            if address:
+                emails.append(address.group(0))
+                item = item[:address.start()] + item[address.end():]
+            item = item.strip(" \t,;:：<>()[]")
+            if item and not DIGITS_ID.fullmatch(item):
+                names.append(item)
+        if seen:
+            break
+    return _Contact(names, emails, seen)
 
 
 def _unique(values: Any) -> list[str]:
@@ -302,12 +382,40 @@ def _complaint_type(values: list[str], body: str, labels: _Labels) -> str | None
     return best[0] if best else None
 
 
-def _first_name(values: list[str]) -> str | None:
+_PAIRS = {"(": ")", "[": "]", "（": "）", "【": "】", "<": ">", "「": "」"}
+_EDGE = " \t:：,，;；-–—\"'“”"
+
+
+def _first_name(values: list[str], labels: _Labels) -> str | None:
+    """The first value that is a name: label and address removed, brackets kept when they pair
+    ("Example Co., Ltd. (ACMEBRAND)") and dropped when they are only left over ("(", "<>")."""
     for value in values:
-        value = EMAIL.sub("", value).strip(" \t:：,;-–—()[]<>\"'")
+        value = _balanced(_cut(EMAIL.sub("", value), labels).strip(_EDGE))
         if 1 < len(value) <= 200:
             return value
     return None
+
+
+def _balanced(value: str) -> str:
+    """`value` with brackets at either end removed only when they have no partner inside."""
+    for _ in range(4):
+        before = value
+        if value[:1] in _PAIRS and _PAIRS[value[0]] not in value[1:]:
+            value = value[1:]
+        closing = {v: k for k, v in _PAIRS.items()}
+        if value[-1:] in closing and closing[value[-1]] not in value[:-1]:
+            value = value[:-1]
+        if value and value[-1] in _PAIRS:  # "Example Co. (" with an empty bracket after it
+            value = value[:-1]
+        if value[-2:] in ("()", "[]", "<>", "（）"):
+            value = value[:-2]
+        if len(value) > 2 and value[0] in _PAIRS and value[-1] == _PAIRS[value[0]] \
+                and value.count(value[0]) == 1:  # "[Example Labs]": the whole name in brackets
+            value = value[1:-1]
+        value = value.strip(_EDGE)
+        if value == before:
+            break
+    return value
 
 
 def _email(values: list[str], body: str) -> str | None:
@@ -320,6 +428,45 @@ def _email(values: list[str], body: str) -> str | None:
         if not re.search(r"@(?:[\w-]+\.)*amazon\.", address):
             return address
     return None
+
+
+_GAP_FIELDS = {"complaint_id": "complaint_id", "asins": "asin", "complaint_type": "complaint_type",
+               "rights_owner": "rights_owner", "rights_owner_email": "rights_owner_email",
+               "trademark_numbers": "trademark_number", "patent_numbers": "patent_number"}
+
+
+def _seen(result: ParsedNotice, lines: list[str], contact: _Contact, labels: _Labels,
+          labelled: dict[str, list[str]]) -> dict[str, str]:
+    """For each missing field, what stood where it usually is: its own label's value when that
+    could not be read ("Patent number: ES 2-812"), the contact block for the rights owner and
+    address, otherwise a `Label: value` line whose label is not a known one."""
+    gaps = result.missing()
+    seen: dict[str, str] = {}
+    for gap in gaps:
+        own = labelled.get(_GAP_FIELDS.get(gap, ""), [])
+        if own:
+            seen[gap] = own[0][:MAX_SEEN_CHARS]
+    gaps = [gap for gap in gaps if gap not in seen]
+    if not gaps:
+        return seen
+    unknown = [line for line in lines[:2000] if _looks_labelled(line)
+               and not any(p.match(line) for p in labels.fields.values())]
+    for gap in gaps:
+        if gap in ("rights_owner", "rights_owner_email"):
+            near = contact.lines or [line for line in lines[:2000] if EMAIL.search(line)][:1]
+            if near:
+                seen[gap] = " / ".join(near)[:MAX_SEEN_CHARS]
+                continue
+        if unknown:
+            seen[gap] = unknown[0][:MAX_SEEN_CHARS]
+    return seen
+
+
+_LOOKS_LABELLED = re.compile(r"^[^\W\d][^:：]{0,30}[:：]\s*\S")
+
+
+def _looks_labelled(line: str) -> bool:
+    return 0 < len(line) <= 300 and _LOOKS_LABELLED.match(line) is not None and "://" not in line[:40]
 
 
 def _numbers(values: list[str], pattern: re.Pattern[str]) -> list[str]:

@@ -84,8 +84,43 @@ def checklist_part(case: Case, lang: Lang) -> Checklist:
         state = step_state(case, step.id)
         detail = step.do(lang) if current is not None and step.id == current.id else ""
         items.append(Item(step.title(lang), state=state, id=step.id, detail=detail))  # type: ignore[arg-type]
-    done = sum(1 for s in steps.steps if step_state(case, s.id) != "todo")
-    return Checklist(tuple(items), title=t("notice.checklist_title", lang, done=done, total=len(steps.steps)))
+    return Checklist(tuple(items), title=t("notice.checklist_title", lang, progress=progress(case, lang)))
+
+
+def progress(case: Case, lang: Lang) -> str:
+    """"3 of 9 done" (skipped steps are not done), with ", 1 skipped" when any were skipped."""
+    steps = checklist(case.complaint_type).steps
+    states = [step_state(case, s.id) for s in steps]
+    text = t("notice.progress", lang, done=states.count("done"), total=len(steps))
+    skipped = states.count("skipped")
+    return text + (t("notice.progress_skipped", lang, count=skipped) if skipped else "")
+
+
+def step_reply(case: Case, step: Step, state: str, lang: Lang, text: str) -> Reply:
+    """After a step changes: that step, the next one with its buttons, and the progress, not the
+    whole case card (/case ID shows that)."""
+    steps = checklist(case.complaint_type)
+    current = next_step(case)
+    items = [Item(step.title(lang), state=state, id=step.id)]  # type: ignore[arg-type]
+    if current is not None and current.id != step.id:
+        items.append(Item(current.title(lang), state="todo", id=current.id, detail=current.do(lang)))
+    parts: list[Part] = [Checklist(tuple(items), title=t("notice.checklist_title", lang,
+                                                         progress=progress(case, lang)))]
+    if current is not None:
+        number = steps.number(current.id)
+        text += " " + t("notice.next_step", lang, n=number, title=current.title(lang))
+        parts.append(step_buttons(case, current, lang))
+        parts.append(Paragraph(t("notice.how_to", lang, id=case.id, n=number)))
+    else:
+        parts.append(Paragraph(t("notice.all_done", lang, id=case.id)))
+    deadlines = deadlines_part(case, lang)
+    if deadlines is not None and step.id == "counter_notice":
+        parts.extend([Paragraph(t("notice.deadlines_title", lang)), deadlines])
+    parts.append(legal(lang))
+    data = {"case": case_summary(case),
+            "step": {"number": steps.number(step.id), "state": state, "id": step.id},
+            "next": current.id if current is not None else None}
+    return Reply(INTENT, lang, text, tuple(parts), data=data)
 
 
 def step_buttons(case: Case, step: Step, lang: Lang) -> Actions:
@@ -148,6 +183,11 @@ def notice_notes(notice: ParsedNotice, case: Case, lang: Lang) -> list[Part]:
     if gaps:
         notes.append(Paragraph(t("notice.not_found", lang, fields=", ".join(gaps)) + " "
                                + t("notice.how_to_add", lang, id=case.id)))
+    near: dict[str, list[str]] = {}  # one line per snippet, naming every field it may hold
+    for gap, snippet in notice.seen.items():
+        near.setdefault(snippet, []).append(t(f"notice.fields.{gap}", lang))
+    for snippet, names in near.items():
+        notes.append(Paragraph(t("notice.seen_near", lang, fields=", ".join(names), text=snippet)))
     return notes
 
 
