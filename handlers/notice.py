@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from chatbot import dialog, knowledge
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Paragraph, Part, Reply
 from chatbot.i18n import is_cjk, t, to_simplified, to_traditional
 from chatbot.intents import classify
+from chatbot.net.urls import InvalidURL, user_url
 from chatbot.notices import letters, views
 from chatbot.notices.cases import CaseNotFound, CaseService, Owner
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import ASIN, EMAIL, ParsedNotice, parse_date, parse_notice
+from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 
 INTENT = views.INTENT
 OFFER = "notice.offer"  # dialog: we offered to open a case
@@ -249,7 +250,7 @@ def _other_answer(queue: list[str], text: str, lang: Lang, ctx: Context, field: 
             found, said, ok = _read_date(text, lang, ctx)
             return other, found, said, ok
         if other == "storefront" and looks_like_url and parse_date(text) is None:
-            found, said, ok = _read_url(text, lang)
+            found, said, ok = _read_url(text, lang, ctx)
             if ok:
                 return other, found, said, ok
     return field, changes, error, False
@@ -268,14 +269,15 @@ def _read_answer(field: str, text: str, lang: Lang, ctx: Context) -> tuple[dict[
     if field == "brand":
         return _read_brand(text, lang)
     if field == "storefront":
-        return _read_url(text, lang)
+        return _read_url(text, lang, ctx)
     return {}, "", False
 
 
 def _read_date(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, bool]:
-    day = parse_date(text)
-    if day is None:
-        return {}, t("notice.invalid.date", lang, value=text[:60]), False
+    try:
+        day = read_typed_date(text, ctx.clock().date())
+    except TypedDateError as exc:
+        return {}, typed_date_problem(exc, lang), False
     if day > ctx.clock().date():
         return {}, t("notice.invalid.future_date", lang, value=day.isoformat()), False
     return {"listing_date": day}, t("notice.saved.listing_date", lang, value=day.isoformat()), True
@@ -288,19 +290,13 @@ def _read_brand(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
     return {"brand": brand}, t("notice.saved.brand", lang, value=brand), True
 
 
-def _read_url(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
+def _read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, bool]:
     raw = text.strip().split()[0] if text.strip() else ""
-    candidate = raw if "://" in raw else f"https://{raw}"
     try:
-        parts = urlsplit(candidate)
-        host = parts.hostname or ""
-    except ValueError:
-        parts, host = None, ""
-    valid = (parts is not None and parts.scheme in ("http", "https") and "." in host
-             and len(candidate) <= 2000 and re.fullmatch(r"[a-z0-9.\-]+", host) is not None)
-    if not valid:
+        url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
+    except InvalidURL:
         return {}, t("notice.invalid.url", lang, value=text.strip()[:100]), False
-    return {"storefront": candidate}, t("notice.saved.storefront", lang, value=candidate), True
+    return {"storefront": url}, t("notice.saved.storefront", lang, value=url), True
 
 
 # -- /notice ------------------------------------------------------------------------------------
@@ -395,7 +391,7 @@ def _read_field(sub: str, value: str, lang: Lang, ctx: Context) -> tuple[dict[st
     if sub == "brand":
         return _read_brand(value, lang)
     if sub == "site":
-        return _read_url(value, lang)
+        return _read_url(value, lang, ctx)
     if sub == "type":
         return _read_answer("complaint_type", value, lang, ctx)
     if sub == "id":
@@ -431,9 +427,10 @@ def _step_command(msg: Incoming, ctx: Context, case_id: int, sub: str, value: st
         if step is None:
             return _error(msg, t("notice.filed_not_copyright", lang, id=case.id,
                                  type=views.type_name(case.complaint_type, lang)))
-        on = parse_date(value) if value else ctx.clock().date()
-        if on is None:
-            return _error(msg, t("notice.invalid.date", lang, value=value[:60]))
+        try:
+            on = read_typed_date(value, ctx.clock().date()) if value else ctx.clock().date()
+        except TypedDateError as exc:
+            return _error(msg, typed_date_problem(exc, lang))
         return _mark(msg, ctx, case, step.id, "done", on)
     step = steps.step(value.split()[0]) if value else None
     if step is None:

@@ -27,7 +27,7 @@ from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
-from chatbot.net.urls import InvalidURL, host_of, parse_user_url
+from chatbot.net.urls import InvalidURL, host_of, user_url
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,7 @@ class EvidenceEngine:
     # -- entry points -------------------------------------------------------------------------
     def normalize(self, text: str) -> httpx.URL:
         try:
-            return parse_user_url(text, allowed_ports=self.settings.allowed_ports,
-                                  allow_private=self.settings.allow_private_networks)
+            return user_url(text, self.settings)
         except InvalidURL as exc:
             raise LookupRefused(f"fetch.url.{exc.code}", exc.detail) from None
 
