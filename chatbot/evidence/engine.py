@@ -286,7 +286,8 @@ class EvidenceEngine:
         verdict = combiner.combine([c for s in cached_sources for c in s.dates])
         abuse = {k: v for s in cached_sources if s.name == "rdap" for k, v in s.info.items()
                  if k in {"registrar", "registrar_iana_id", "registrar_abuse_email", "registrar_abuse_phone",
-                          "host_ip", "host_network", "host_owner", "host_abuse_email"}}
+                          "registrar_abuse_emails", "registrar_abuse_phones", "host_ip", "host_network",
+                          "host_owner", "host_abuse_email", "host_abuse_emails"}}
         archive = [link for s in cached_sources if s.name == "wayback"
                    for link in s.info.get("archive_links", [])]
         base = {
@@ -310,7 +311,8 @@ class EvidenceEngine:
         }
         if refused is not None:
             base["refused"] = refused
-        words = outcome.evidence.doc.segments if outcome.evidence else []
+        words = list(outcome.evidence.doc.segments) if outcome.evidence else []
+        words += [w for s in cached_sources for w in s.segments]  # the platform's own product text
         return base, [list(w) for w in words]
 
     # -- the result for this request ---------------------------------------------------------

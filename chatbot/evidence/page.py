@@ -20,6 +20,7 @@ from lxml import etree
 
 from chatbot.evidence.dates import from_unix, parse_http_date, parse_iso, plausible
 from chatbot.evidence.model import DateClaim
+from chatbot.evidence.text import visible_text
 from chatbot.months import MONTHS
 
 SOURCE = "page"
@@ -234,7 +235,8 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
         if key not in seen:
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
-                                  f"Shopify CDN image ?v={match.group(1)}: {match.group(0)[-120:]}", url=url)
+                                  f"Shopify CDN image ?v={match.group(1)}: {match.group(0)[-120:]}", url=url,
+                                  item=_image_name(key[0]))
     for match in _WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ():
         value = date(int(match.group(1)), int(match.group(2)), 1)
         product = _same_image(match.group(0), product_images)
@@ -243,18 +245,13 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_UPLOAD_PRODUCT if product else W_UPLOAD_OTHER,
                                   f"WordPress upload folder {match.group(1)}/{match.group(2)}: "
-                                  f"{match.group(0)[-120:]}", precision="month", url=url)
+                                  f"{match.group(0)[-120:]}", precision="month", url=url,
+                                  item=_image_name(key[0]))
     # Keep the earliest few of each scope: a gallery of 300 images says nothing more.
     by_scope: dict[str, list[DateClaim]] = {}
     for claim in sorted(seen.values(), key=lambda c: c.value):
         by_scope.setdefault(claim.scope, []).append(claim)
     return [c for claims in by_scope.values() for c in claims[:10]]
-
-
-def _visible_text(root: lxml.html.HtmlElement) -> str:
-    for bad in root.xpath("//script | //style | //noscript | //template"):
-        bad.drop_tree()
-    return re.sub(r"\s+", " ", root.text_content() or "").strip()
 
 
 def text_dates(text: str, url: str = "") -> list[DateClaim]:
@@ -318,8 +315,8 @@ def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date
                 doc.segments.append(("image alt", alt))
         if use_htmldate:
             claims += htmldate_claim(root, url, today)
-        text = _visible_text(root)
-        doc.segments.append(("text", text[:500_000]))
+        text = visible_text(root)
+        doc.segments.append(("text", text))
         claims += text_dates(text, url)
     claims += asset_claims(raw, doc.product_images, url)
     return PageEvidence([c for c in claims if plausible(c.value, today)], doc)

@@ -19,6 +19,7 @@ import httpx
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import parse_iso, plausible
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
+from chatbot.evidence.text import fragment_text
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "platform_api"
@@ -138,6 +139,28 @@ def media_claims(items: Any, url: str, today: date) -> list[DateClaim]:
     return [claim] if claim else []
 
 
+MAX_TEXT_ITEMS = 5  # products or posts whose text is read from one answer
+
+
+def product_text(data: Any) -> list[tuple[str, str]]:
+    """(where, visible text) of the product's own description in a platform answer: Shopify
+    `.js` `description`, `.json` `body_html`, WordPress `content.rendered` and `title.rendered`."""
+    if isinstance(data, dict) and isinstance(data.get("product"), dict):
+        data = data["product"]
+    items = data[:MAX_TEXT_ITEMS] if isinstance(data, list) else [data]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        for key in ("title", "body_html", "description", "content", "excerpt"):
+            value = item.get(key)
+            if isinstance(value, dict):
+                value = value.get("rendered")
+            if isinstance(value, str) and (text := fragment_text(value)):
+                out.append((f"platform {key}", text))
+    return out
+
+
 Probe = tuple[str, Callable[[Any, str], list[DateClaim]]]
 
 
@@ -152,6 +175,7 @@ async def _probe(client: EvidenceClient, url: str, parse: Callable[[Any, str], l
     if data is None:
         return
     claims = parse(data, url)
+    result.segments.extend(product_text(data))
     _note(record, claims)
     result.dates.extend(claims)
 
@@ -184,7 +208,7 @@ def shopify_probes(base: str, handle: str | None, today: date, info: dict[str, A
 
 def wordpress_probes(base: str, slug: str | None, today: date) -> list[Probe]:
     probes: list[Probe] = []
-    fields = "_fields=id,slug,link,date_gmt,modified_gmt"
+    fields = "_fields=id,slug,link,date_gmt,modified_gmt,title,content"
     if slug:
         safe = path_part(slug)
         for kind in ("product", "pages", "posts"):

@@ -43,8 +43,13 @@ def estimate_text(estimate: dict[str, Any] | None, lang: Lang) -> str:
     if not estimate:
         return t("checksite.no_date", lang)
     sources = ", ".join(source_name(s, lang) for s in estimate["sources"])
-    return t("checksite.estimate", lang, date=estimate["date"],
+    text = t("checksite.estimate", lang, date=estimate["date"],
              confidence=t(f"checksite.confidence.{estimate['confidence']}", lang), sources=sources)
+    rule = estimate.get("rule")
+    if rule in {"consistent_items", "heaviest"}:  # nothing corroborated it: say how it was chosen
+        items = {c.get("item") or c.get("detail") for c in estimate.get("support", [])}
+        text += " — " + t(f"evidence.rule.{rule}", lang, count=len(items), source=sources)
+    return text
 
 
 def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
@@ -121,7 +126,7 @@ def fields(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
     for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
                        ("host_abuse_email", "host_abuse")):
         if abuse.get(key):
-            value = abuse[key]
+            value = ", ".join(abuse.get(f"{key}s") or [abuse[key]])  # every contact the registry named
             if key == "host_abuse_email" and abuse.get("host_network"):
                 value = f"{value} ({abuse['host_network']})"
             pairs.append((t(f"checksite.field.{label}", lang), value))
