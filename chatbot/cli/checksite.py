@@ -1,8 +1,11 @@
 """`sellerguard checksite URL [...]`: the /checksite lookup in a terminal or a script.
 
-Exit codes: 0 when a result (and the report, if asked) was produced; 2 when the input is invalid
-or refused (not a URL, a private address, a host that does not resolve), with the reason on
-stderr.
+Exit codes:
+  0  the lookup found a date for the product page or the store (and wrote the report, if asked);
+  1  the lookup ran but could not conclude: no source gave a date (the site may be gone);
+  2  invalid input, refused before any lookup (not a URL, a private address, a bad option);
+  3  our own network failed: neither the site nor any of our services answered.
+The reason is on stderr; `--json` still prints the result on stdout.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
@@ -20,6 +24,17 @@ from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, build
 from chatbot.i18n import normalize_lang, t
 from chatbot.render import Style, render_text
+
+EXIT_INCONCLUSIVE, EXIT_NETWORK = 1, 3
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """0 found a date, 1 ran without concluding, 3 our own network was down (see module doc)."""
+    if (result.get("network") or {}).get("state") == "offline":
+        return EXIT_NETWORK
+    if result.get("page_first_seen") or result.get("site_first_seen"):
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
             except KeyError:
                 reason = t("fetch.invalid_url", lang)
             fail(t("checksite.refused", lang, reason=reason), EXIT_INVALID)
+        code = exit_code(result)
+        if code == EXIT_NETWORK:
+            if args.json:
+                print(report.to_json(result))
+            fail(t("evidence.offline", lang), EXIT_NETWORK)
         written: list[Path] = []
         if args.report:
             try:
@@ -80,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
             print(render_text(summary_reply(result, lang, []), Style(sys.stdout.isatty())))
             for path in written:
                 print(f"📎 {path}")
-        return EXIT_OK
+        if code == EXIT_INCONCLUSIVE:
+            print(f"sellerguard: {t('checksite.no_date', lang)}", file=sys.stderr)
+        return code
     finally:
         app.close()

@@ -147,7 +147,7 @@ async def run(client: EvidenceClient, template: str, asin: str, marketplace: str
     result.info["url"] = url
     try:
         fetched, record = await client.get(url, source=SOURCE, max_bytes=4_000_000,
-                                           accept="text/html")
+                                           accept="text/html", service=True)
     except FetchError as exc:
         return result.fail(f"fetch.{exc.code}", exc.detail)
     html = fetched.text

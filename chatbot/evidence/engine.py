@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import select
 
 from chatbot.context import Context
-from chatbot.evidence import amazon, combiner, page, platform, platform_api, rdap, sitemap, wayback
+from chatbot.evidence import amazon, combiner, network, page, platform, platform_api, rdap, sitemap, wayback
 from chatbot.evidence import blocklist as blocklist_source
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.model import FetchRecord, SourceResult
@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 # Per-source deadlines as multiples of settings.fetch_timeout: one request, or a short chain.
 DEADLINES = {"page": 1.0, "wayback": 1.0, "amazon": 1.0, "rdap": 2.0, "platform_api": 2.0, "sitemap": 2.0}
 SOURCE_GRACE = 1.0  # seconds
-REFUSING_CODES = {"invalid_url", "unresolvable", "blocked_address"}  # the input itself is bad
+REFUSING_CODES = {"invalid_url", "blocked_address"}  # the input itself is bad
+# A name that does not resolve is not bad input: the site may be gone, or our own network down
+# (see network.diagnose); the lookup runs and says which.
 
 
 class LookupRefused(Exception):
@@ -163,7 +165,9 @@ class EvidenceEngine:
         else:
             base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources)
         refused = base.pop("refused", None)
-        if cached is None and refused is None and request.only is None:
+        offline = (base.get("network") or {}).get("state") == "offline"
+        if cached is None and refused is None and request.only is None and not offline:
+            # Offline, we learnt nothing about the site: neither a cache entry nor "site is down".
             base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
             await asyncio.to_thread(blocklist_source.record, self.ctx, names.unit, _signals(base))
         result = self._finish(request, base, words, extra_sources, log_records, cached is not None)
@@ -308,6 +312,7 @@ class EvidenceEngine:
             "archive_links": archive,
             "evidence": [r.to_json() for r in log_records if r.source != "amazon"],
             "page_status": outcome.fetched.status if outcome.fetched else None,
+            "network": network.diagnose([s.to_json() for s in cached_sources]).to_json(),
         }
         if refused is not None:
             base["refused"] = refused
@@ -334,6 +339,11 @@ class EvidenceEngine:
             page_estimate = combiner.Estimate(date.fromisoformat(raw["date"]), raw["confidence"],
                                               raw["sources"], [])
         result["comparison"] = combiner.compare(seller, seller_source, page_estimate)
+        amazon_result = next((s for s in extra if s.name == "amazon"), None)
+        if request.asin and seller is None and amazon_result is not None and not amazon_result.ok:
+            # The seller gave --asin: say why Amazon did not give the date, never "give --asin".
+            result["comparison"] |= {"reason": "amazon_failed", "amazon_error": amazon_result.error}
+        result["network"] = network.diagnose(result["sources"]).to_json()
         result["brand"] = request.brand or None
         segments = [(str(where), str(text)) for where, text in words]
         result["brand_hits"] = combiner.brand_hits(segments, request.brand) if request.brand else []

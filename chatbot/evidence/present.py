@@ -6,6 +6,7 @@ from typing import Any
 
 from chatbot.conversation import Lang
 from chatbot.evidence import platform
+from chatbot.evidence.network import SERVICES, network_failed
 from chatbot.i18n import t
 
 
@@ -58,6 +59,9 @@ def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
               "days": comparison.get("days")}
     if verdict in {"seller_first", "page_first"}:
         return t(f"checksite.comparison.{verdict}", lang, **params)
+    if comparison.get("reason") == "amazon_failed":
+        why = error_text(comparison.get("amazon_error"), "", lang).rstrip("。.")
+        return t("evidence.amazon_failed", lang, why=why)
     reason = t(f"checksite.comparison.reason.{comparison.get('reason') or 'no_page_date'}", lang, **params)
     return t("checksite.comparison.inconclusive", lang, reason=reason)
 
@@ -105,6 +109,10 @@ def source_lines(result: dict[str, Any], lang: Lang, *, skip: frozenset[str] = f
             lines.append(t("checksite.source_empty", lang, name=name))
         elif source["ok"]:
             lines.append(t("checksite.source_ok", lang, name=name, count=len(source["dates"])))
+        elif source["name"] in SERVICES and network_failed(source):
+            # Our own service did not answer: never "the site may have been taken down".
+            reason = t("evidence.service_down", lang)
+            lines.append(t("checksite.source_failed", lang, name=name, reason=reason))
         else:
             reason = error_text(source.get("error"), str(source.get("error_detail") or ""), lang)
             lines.append(t("checksite.source_failed", lang, name=name, reason=reason))

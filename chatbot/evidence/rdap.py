@@ -145,7 +145,8 @@ async def _host(client: EvidenceClient, base: str,
         return {}
     try:
         ipaddress.ip_address(ip)
-        data, record = await client.get_json(f"{base}/ip/{ip}", source=SOURCE, max_bytes=1_000_000)
+        data, record = await client.get_json(f"{base}/ip/{ip}", source=SOURCE, max_bytes=1_000_000,
+                                             service=True)
     except (ValueError, FetchError):
         return {}
     if not isinstance(data, dict):
@@ -166,7 +167,7 @@ async def run(client: EvidenceClient, base: str, registrable: str, shared_platfo
         else:
             try:
                 data, record = await client.get_json(f"{base}/domain/{registrable}", source=SOURCE,
-                                                     max_bytes=1_000_000)
+                                                     max_bytes=1_000_000, service=True)
             except FetchError as exc:
                 result.fail(f"fetch.{exc.code}", exc.detail)
             else:

@@ -54,7 +54,7 @@ def first_row(data: Any) -> tuple[str, str] | None:
 
 async def _query(client: EvidenceClient, url: str) -> tuple[tuple[str, str] | None, str | None]:
     try:
-        data, record = await client.get_json(url, source=SOURCE, max_bytes=2_000_000)
+        data, record = await client.get_json(url, source=SOURCE, max_bytes=2_000_000, service=True)
     except FetchError as exc:
         return None, f"fetch.{exc.code}"
     if record.status != 200:
