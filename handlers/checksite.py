@@ -85,6 +85,8 @@ def summary_reply(result: dict[str, Any], lang: Lang, attachments: list[Attachme
         skip = frozenset({"page"})
     if result.get("cached"):
         warnings.append(t("checksite.warning.cached", lang, when=result.get("checked_at", "")))
+    if saved := result.get("saved_page"):
+        warnings.append(t("evidence.saved.note", lang, file=saved["file"], sha256=saved["sha256"]))
     parts += [Notice(w, "warning") for w in warnings]
     parts.append(Notice("\n".join(present.source_lines(result, lang, skip=skip))))
     parts.append(Actions((Button("site.report", t("checksite.button.report", lang),

@@ -5,6 +5,7 @@ Exit codes:
   1  the lookup ran but could not conclude: no source gave a date (the site may be gone);
   2  invalid input, refused before any lookup (not a URL, a private address, a bad option);
   3  our own network failed: neither the site nor any of our services answered.
+`--html FILE [--url ORIGINAL_URL]` reads a saved copy of the page offline instead (same exit codes).
 The reason is on stderr; `--json` still prints the result on stdout.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from chatbot.evidence import report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, build
+from chatbot.evidence.saved import SavedPageError, read_saved
 from chatbot.i18n import normalize_lang, t
 from chatbot.render import Style, render_text
 
@@ -39,7 +42,13 @@ def exit_code(result: dict[str, Any]) -> int:
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("checksite", help="find out when a storefront and its product page appeared")
-    parser.add_argument("url", help="the copycat's product page (or store) URL")
+    parser.add_argument("url", nargs="?", default=None,
+                        help="the copycat's product page (or store) URL, or a Wayback snapshot link "
+                             "(web.archive.org/web/<time>/<url>)")
+    parser.add_argument("--html", metavar="FILE", help="read a saved copy of the page instead (offline; "
+                        "the site may be gone)")
+    parser.add_argument("--url", dest="original_url", metavar="ORIGINAL_URL",
+                        help="with --html: the address the saved page had")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--since", metavar="YYYY-MM-DD", help="the date your own listing went live")
     when.add_argument("--asin", help="your ASIN: read its Date First Available from Amazon")
@@ -61,16 +70,30 @@ def run(args: argparse.Namespace) -> int:
     lang: Lang = normalize_lang(args.lang or config.default_lang) or "en"
     if args.report and Path(args.report).suffix.lower() not in report.FORMATS:
         fail(t("checksite.invalid.report_name", lang), EXIT_INVALID)
+    saved = None
+    if args.html:
+        if args.url or args.asin:
+            fail(t("evidence.saved.options", lang), EXIT_INVALID)
+        try:
+            saved = read_saved(Path(args.html))
+        except SavedPageError as exc:
+            fail(t(f"evidence.saved.{exc.code}", lang, file=args.html), EXIT_INVALID)
+    elif args.original_url:
+        fail(t("evidence.saved.options", lang), EXIT_INVALID)
     app = open_app(config)
     try:
         try:
-            request = build(args.url, since=args.since, asin=args.asin, marketplace=args.marketplace,
-                            brand=args.brand, today=app.ctx.clock().date(), refresh=args.refresh)
+            request = build(args.original_url or "-" if saved else args.url, since=args.since, asin=args.asin,
+                            marketplace=args.marketplace, brand=args.brand, today=app.ctx.clock().date(),
+                            refresh=args.refresh)
         except OptionError as exc:
             fail(t(exc.key, lang, **exc.params), EXIT_INVALID)
         engine = app.ctx.service(EvidenceEngine)
         try:
-            result = engine.check(request)
+            if saved is not None:
+                result = engine.check_saved(saved, replace(request, url=args.original_url or ""))
+            else:
+                result = engine.check(request)
         except LookupRefused as exc:
             if args.json:
                 print(json.dumps({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail},

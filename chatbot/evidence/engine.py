@@ -23,9 +23,12 @@ from sqlalchemy import select
 from chatbot.context import Context
 from chatbot.evidence import amazon, combiner, network, page, platform, platform_api, rdap, sitemap, wayback
 from chatbot.evidence import blocklist as blocklist_source
+from chatbot.evidence import saved as saved_page
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
+from chatbot.evidence.saved import SavedPage
+from chatbot.evidence.snapshot import Snapshot, parse_snapshot
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
 from chatbot.net.urls import InvalidURL, host_of, user_url
 
@@ -141,17 +144,39 @@ class EvidenceEngine:
             raise box["error"]
         return box["result"]  # type: ignore[no-any-return]
 
+    def check_saved(self, saved: SavedPage, request: LookupRequest) -> dict[str, Any]:
+        """A saved copy of a page, read offline with every page-level source (see saved.py).
+
+        `request.url` is the page's original address if the seller gave one (`--url`), else "";
+        raises LookupRefused when that address is not one we would check. Nothing is fetched,
+        cached or recorded about the site."""
+        target = saved_page.original_url(saved, request.url or None)
+        url = self.normalize(target) if target else None
+        names = site_names(host_of(url)) if url else None
+        today = self.ctx.clock().date()
+        sources, record, evidence, detection = saved_page.analyse(saved, str(url) if url else None, today)
+        base = saved_page.summary_base(target, str(url) if url else None, names, detection, sources, record)
+        base["host"] = host_of(url) if url else saved.name
+        words = [list(w) for w in evidence.doc.segments]
+        result = self._finish(request, base, words, [], [], False)
+        result["network"] = base["network"]
+        result["blocklist"] = blocklist_source.status(self.ctx, names.unit) if names else {}
+        return result
+
     async def lookup(self, request: LookupRequest) -> dict[str, Any]:
-        url = self.normalize(request.url)
+        # A Wayback snapshot link is that snapshot of its original URL (see snapshot.py).
+        snap = parse_snapshot(request.url, self.settings.wayback_url)
+        url = self.normalize(snap.original if snap else request.url)
         fetcher = self.fetcher()
         try:
-            return await self._lookup(request, url, fetcher)
+            return await self._lookup(request, url, fetcher, snap)
         finally:
             await fetcher.aclose()  # this event loop's connections; the limits stay shared
 
-    async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher) -> dict[str, Any]:
+    async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher,
+                      snap: Snapshot | None = None) -> dict[str, Any]:
         names = site_names(host_of(url))
-        key = url_key(str(url))
+        key = url_key(str(url) + (f" snapshot {snap.timestamp}" if snap else ""))
         started = time.monotonic()
         fresh = request.refresh or request.only is not None
         cached = None if fresh else await asyncio.to_thread(self._cached, key)
@@ -163,7 +188,8 @@ class EvidenceEngine:
                 client = EvidenceClient(fetcher, log_records)
                 extra_sources.append(await self._guard("amazon", self._amazon(client, request)))
         else:
-            base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources)
+            base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources,
+                                                  snap)
         refused = base.pop("refused", None)
         offline = (base.get("network") or {}).get("state") == "offline"
         if cached is None and refused is None and request.only is None and not offline:
@@ -204,7 +230,8 @@ class EvidenceEngine:
 
     async def _run_sources(self, url: httpx.URL, names: _SiteNames, request: LookupRequest,
                            fetcher: SafeFetcher, log_records: list[FetchRecord],
-                           extra_sources: list[SourceResult]) -> tuple[dict[str, Any], list[Any]]:
+                           extra_sources: list[SourceResult],
+                           snap: Snapshot | None = None) -> tuple[dict[str, Any], list[Any]]:
         today = datetime.now(UTC).date()
         client = EvidenceClient(fetcher, log_records)
         loop = asyncio.get_running_loop()
@@ -215,7 +242,10 @@ class EvidenceEngine:
             result = SourceResult("page")
             try:
                 try:
-                    fetched, record = await client.get(url, source="page", accept="text/html")
+                    # A snapshot link: the page as the archive captured it (the site may be gone).
+                    target = snap.raw_url(self.settings.wayback_url) if snap else url
+                    fetched, record = await client.get(target, source="page", accept="text/html",
+                                                       service=snap is not None)
                 except FetchError as exc:
                     result.fail(f"fetch.{exc.code}", exc.detail)
                     result.info["refusing"] = exc.code in REFUSING_CODES
@@ -284,6 +314,12 @@ class EvidenceEngine:
         if page_result.info.pop("refusing", False):
             code = (page_result.error or "fetch.invalid_url").removeprefix("fetch.")
             refused = {"code": code, "detail": page_result.error_detail}
+        if snap is not None and (snap_claim := snap.claim(today)) is not None:
+            archive = next((s for s in sources if s.name == "wayback"), None)
+            if archive is None:
+                archive = SourceResult("wayback")
+                sources.append(archive)
+            archive.dates.append(snap_claim)
         cached_sources = [s for s in sources if s.name != "amazon"]
         extra_sources.extend(s for s in sources if s.name == "amazon")
         detection = outcome.detection or platform.Detection("unknown", "unknown", 0, ())
@@ -296,6 +332,8 @@ class EvidenceEngine:
                    for link in s.info.get("archive_links", [])]
         base = {
             "url": request.url,
+            **({"snapshot": {"timestamp": snap.timestamp, "original": snap.original, "link": snap.link}}
+               if snap else {}),
             "normalized_url": str(url),
             "host": host_of(url),
             "site": names.unit,
