@@ -40,8 +40,13 @@ def test_block_boundaries_separate_words(markup: str, text: str) -> None:
 def test_deep_and_wide_markup_is_walked_with_a_bound() -> None:
     deep = "<div>" * 200 + "x" + "</div>" * 200
     assert visible_text(lxml.html.fromstring(deep)) == "x"
-    wide = "<div>" + "<span>a</span>" * (MAX_NODES + 1000) + "</div>"
-    assert len(visible_text(lxml.html.fromstring(wide)).replace(" ", "")) <= MAX_NODES
+    wide = lxml.html.fromstring("<div>" + "<p>a</p>" * (MAX_NODES + 1000) + "</div>")
+    text = visible_text(wide, limit=5000)
+    assert len(text) <= 5000 and text.startswith("a a a")
+    marked = lxml.html.fromstring("<div>" + "<p>a</p>" * (MAX_NODES + 10) + "</div>")
+    visible_text(marked, in_place=True)
+    # The outer div is the first element marked; the walk stops at MAX_NODES.
+    assert sum(1 for p in marked.iter("p") if (p.text or "").startswith(" ")) == MAX_NODES - 1
 
 
 def test_page_text_keeps_boundaries() -> None:
@@ -115,3 +120,8 @@ def test_corroboration_still_comes_first() -> None:
               claim("2019-10-16", "product.jpg", 0.55), claim("2019-10-20", "", 0.9, source="wayback")]
     estimate = combiner.estimate(claims)
     assert estimate is not None and estimate.rule == "corroborated"
+
+
+def test_control_characters_in_text_do_not_break_the_reader() -> None:
+    root = lxml.html.fromstring(b"<div><p>a\x0bb</p><p>c</p></div>")
+    assert "c" in visible_text(root)

@@ -37,7 +37,7 @@ class Estimate:
     set_aside: list[tuple[DateClaim, str]] = field(default_factory=list)
     # Why this date was believed: "strong" (a record hard to fake, alone), "corroborated" (another
     # source agrees), "consistent_items" (nothing corroborated; several items of one source agree),
-    # "heaviest" (nothing corroborated or consistent: the single heaviest claim).
+    # "heaviest" (nothing corroborated or consistent: the heaviest single claim).
     rule: str = "corroborated"
 
     def to_json(self) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Esti
     2. when nothing is corroborated: the earliest date that is consistent across items of one
        source (MIN_ITEMS different files or records within CONSISTENT_DAYS; different uploads on
        different days vouch for each other) — weight does not outrank it;
-    3. otherwise the heaviest single claim.
+    3. otherwise the heaviest single claim, earliest on ties.
     Rules 2 and 3 give low confidence. `not_before`: a bound below which a date is impossible
     (a store page cannot predate its domain's registration); such dates are set aside.
     """
