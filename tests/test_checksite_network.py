@@ -110,3 +110,17 @@ def test_a_wrong_service_url_fails_at_start_up(run_cli, web: Web, value: str) ->
     assert proc.returncode == 2
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "SELLERGUARD_RDAP_URL" in lines[0]
+
+
+def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_settings, chat) -> None:  # type: ignore[no-untyped-def]
+    changed = settings_for(web, app.settings, wayback_url="http://archive.invalid",
+                           rdap_url="http://rdap.invalid", amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
+    bot = with_settings(**{k: getattr(changed, k) for k in (
+        "allow_private_networks", "allowed_ports", "wayback_url", "rdap_url", "amazon_url",
+        "fetch_timeout", "lookup_timeout")})
+    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
+    english = chat.one("/checksite http://copycat.invalid/products/lamp --asin B0SELLER01")
+    assert not english.ok and "connection or proxy" in english.text
+    assert "taken down" not in english.text and "--asin" not in english.text
+    hant = chat.one("查站 http://copycat.invalid/products/lamp", lang="zh-Hant")
+    assert not hant.ok and "網路連線或代理" in hant.text
