@@ -13,13 +13,17 @@ from chatbot.context import Context
 from chatbot.db import Database
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused, LookupRequest
 from chatbot.evidence.network import diagnose
-from tests.fixtures.sites.server import Web, cli_env, resolver, serve, settings_for
+from tests.fixtures.sites.server import (
+    UNREACHABLE_SERVICES,
+    Web,
+    chat_on,
+    cli_env,
+    resolver,
+    serve,
+    settings_for,
+)
 
-UNREACHABLE = {  # names that resolve nowhere: what every lookup sees with no internet
-    "SELLERGUARD_WAYBACK_URL": "http://archive.invalid",
-    "SELLERGUARD_RDAP_URL": "http://rdap.invalid",
-    "SELLERGUARD_AMAZON_URL": "http://amazon.invalid/{marketplace}/dp/{asin}",
-}
+UNREACHABLE = UNREACHABLE_SERVICES
 
 
 @pytest.fixture(scope="module")
@@ -113,12 +117,8 @@ def test_a_wrong_service_url_fails_at_start_up(run_cli, web: Web, value: str) ->
 
 
 def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_settings, chat) -> None:  # type: ignore[no-untyped-def]
-    changed = settings_for(web, app.settings, wayback_url="http://archive.invalid",
-                           rdap_url="http://rdap.invalid", amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
-    bot = with_settings(**{k: getattr(changed, k) for k in (
-        "allow_private_networks", "allowed_ports", "wayback_url", "rdap_url", "amazon_url",
-        "fetch_timeout", "lookup_timeout")})
-    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
+    chat_on(web, app, with_settings, wayback_url="http://archive.invalid", rdap_url="http://rdap.invalid",
+            amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
     english = chat.one("/checksite http://copycat.invalid/products/lamp --asin B0SELLER01")
     assert not english.ok and "connection or proxy" in english.text
     assert "taken down" not in english.text and "--asin" not in english.text

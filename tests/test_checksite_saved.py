@@ -9,17 +9,12 @@ from pathlib import Path
 import pytest
 
 from chatbot.app import SellerGuard
-from chatbot.evidence.engine import EvidenceEngine
 from chatbot.evidence.snapshot import parse_snapshot
 from tests.conftest import Chat
-from tests.fixtures.sites.server import Web, cli_env, resolver, serve, settings_for
+from tests.fixtures.sites.server import UNREACHABLE_SERVICES, Web, chat_on, cli_env, serve
 
 SAVED = Path(__file__).parent / "fixtures" / "saved"
-NOWHERE = {  # a saved page is read offline: every service unreachable changes nothing
-    "SELLERGUARD_WAYBACK_URL": "http://archive.invalid",
-    "SELLERGUARD_RDAP_URL": "http://rdap.invalid",
-    "SELLERGUARD_AMAZON_URL": "http://amazon.invalid/{marketplace}/dp/{asin}",
-}
+NOWHERE = UNREACHABLE_SERVICES  # a saved page is read offline: unreachable services change nothing
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +80,7 @@ def test_snapshot_links(link: str, timestamp: str | None, original: str | None) 
 
 @pytest.fixture
 def bot(app: SellerGuard, web: Web, with_settings: Callable[..., SellerGuard]) -> SellerGuard:
-    changed = settings_for(web, app.settings)
-    bot = with_settings(**{k: getattr(changed, k) for k in (
-        "allow_private_networks", "allowed_ports", "wayback_url", "rdap_url", "amazon_url",
-        "fetch_timeout", "lookup_timeout")})
-    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
-    return bot
+    return chat_on(web, app, with_settings)  # type: ignore[return-value]
 
 
 def test_snapshot_link_in_chat_is_that_snapshot(bot: SellerGuard, chat: Chat, web: Web) -> None:
