@@ -91,3 +91,12 @@ def test_wordpress_slug_reader() -> None:
     assert platform_api.wordpress_slug("/2020/11/03/%E9%8F%A1%E9%A0%AD/") == "鏡頭"
     assert platform_api.wordpress_slug("/Rose-Planter/") == "rose-planter"
     assert platform_api.wordpress_slug("/") is None
+
+
+@pytest.mark.parametrize("path", ["/products/%E5%8F%B0%E7%81%AF-led", "/products/台灯-led"])
+def test_shopify_chinese_handle(web: Web, settings: Settings, db: Database, path: str) -> None:
+    result = engine_for(web, settings, db).check(
+        LookupRequest(web.shop("copycat-shop.com", path), brand="LUMIVA", only=frozenset({"platform_api"})))
+    api = source(result, "platform_api")
+    assert any(c["kind"] == "created" and c["value"] == "2021-05-18" for c in api["dates"]), api
+    assert any(h["where"] == "platform description" for h in result["brand_hits"])
