@@ -99,7 +99,7 @@ def htmldate_extensive(html: str) -> str | None:
 def ours(html: str) -> str | None:
     """Our page evidence for this page, combined to one page date (what /checksite reports)."""
     evidence = page.extract(html, {}, "", date.today())
-    found = combiner.estimate([c for c in evidence.claims if c.scope == "page"])
+    found = combiner.combine(evidence.claims).page
     return found.value.isoformat() if found else None
 
 

@@ -100,7 +100,8 @@ def _consistent_run(usable: list[DateClaim]) -> tuple[DateClaim, list[DateClaim]
     return best
 
 
-def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Estimate | None:
+def estimate(claims: list[DateClaim], *, not_before: date | None = None,
+             consistent_items: bool = True) -> Estimate | None:
     """The earliest credible date among `claims` (already filtered to one scope).
 
     The rule, in order (the chosen one is named in `Estimate.rule` and explained in the report):
@@ -112,6 +113,9 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Esti
     3. otherwise the heaviest single claim, earliest on ties.
     Rules 2 and 3 give low confidence. `not_before`: a bound below which a date is impossible
     (a store page cannot predate its domain's registration); such dates are set aside.
+    `consistent_items` (rule 2) is for the store: files uploaded on different days show the store
+    existed, but a page can be newer than the files it shows (media are reused), so the page's
+    own estimate passes False.
     """
     usable = sorted((c for c in claims if c.kind not in IGNORED_KINDS and c.weight > 0),
                     key=lambda c: (effective(c), -c.weight))[:MAX_CLAIMS]
@@ -143,7 +147,7 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Esti
             return Estimate(day, _confidence(_independent_weight(window)), agreeing, support,
                             _sorted(set_aside), rule)
         set_aside.append((claim, "uncorroborated"))
-    run = _consistent_run(possible)
+    run = _consistent_run(possible) if consistent_items else None
     if run is not None:
         first, items = run
         kept = [(c, r) for c, r in set_aside if c not in items]
@@ -169,7 +173,7 @@ def combine(claims: list[DateClaim]) -> Verdict:
     site_claims = [c for c in claims if c.scope == "site"]
     registered = [c.value for c in site_claims if c.kind == "registered"]
     bound = min(registered) if registered else None
-    page = estimate([c for c in claims if c.scope == "page"], not_before=bound)
+    page = estimate([c for c in claims if c.scope == "page"], not_before=bound, consistent_items=False)
     # A page that existed proves its store existed: page evidence counts for the store too.
     site = estimate(site_claims + [c for c in claims if c.scope == "page"], not_before=bound)
     return Verdict(page, site)
