@@ -132,9 +132,22 @@ def _timezone(name: str, raw: str) -> str:
 
 
 def _http_url(name: str, raw: str) -> str:
+    """An operator-configured service URL: http(s), a host, a valid port, no user name or password.
+    Its own port is trusted for requests to that service (chatbot/net/services.py)."""
     parts = urlsplit(raw.strip())
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(f"{name}={raw!r} must be an http:// or https:// URL.")
+    bad_port = f"{name}={raw!r} has an invalid port; use 1-65535, e.g. http://rdap-mirror:8080."
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(bad_port) from None
+    if port == 0:
+        raise ConfigError(bad_port)
+    if parts.username or parts.password or "@" in parts.netloc:
+        raise ConfigError(f"{name}={raw!r} must not carry a user name or password.")
+    if any(ch.isspace() or ch == "\\" for ch in raw.strip()):
+        raise ConfigError(f"{name}={raw!r} must not contain spaces or backslashes.")
     return raw.strip().rstrip("/")
 
 

@@ -60,7 +60,15 @@ def _report_files(result: dict[str, Any], lang: Lang, folder: Path, name: str | 
     return attachments
 
 
+def offline_reply(result: dict[str, Any], lang: Lang) -> Reply:
+    """Our own network is down: say so, and nothing about the site."""
+    return Reply("checksite", lang, t("evidence.offline", lang), ok=False,
+                 data=result | {"error": "offline"})
+
+
 def summary_reply(result: dict[str, Any], lang: Lang, attachments: list[Attachment]) -> Reply:
+    if (result.get("network") or {}).get("state") == "offline":
+        return offline_reply(result, lang)
     host = result.get("host", "")
     text = t("checksite.summary", lang, host=host, platform=present.platform_name(result, lang),
              page=present.estimate_text(result.get("page_first_seen"), lang),
@@ -78,6 +86,8 @@ def summary_reply(result: dict[str, Any], lang: Lang, attachments: list[Attachme
         skip = frozenset({"page"})
     if result.get("cached"):
         warnings.append(t("checksite.warning.cached", lang, when=result.get("checked_at", "")))
+    if saved := result.get("saved_page"):
+        warnings.append(t("evidence.saved.note", lang, file=saved["file"], sha256=saved["sha256"]))
     parts += [Notice(w, "warning") for w in warnings]
     parts.append(Notice("\n".join(present.source_lines(result, lang, skip=skip))))
     if result.get("copying"):
@@ -87,6 +97,12 @@ def summary_reply(result: dict[str, Any], lang: Lang, attachments: list[Attachme
     parts.append(Actions((Button("site.report", t("checksite.button.report", lang),
                                  value=result.get("normalized_url", ""), style="danger"),)))
     parts += attachments
+    state = (result.get("network") or {}).get("state")
+    if state in {"site_gone", "site_unreachable"}:
+        # The target did not answer but our services did: lead with that, not with "no date".
+        text = t(f"evidence.{state}", lang, host=host)
+        concluded = bool(result.get("page_first_seen") or result.get("site_first_seen"))
+        return Reply("checksite", lang, text, tuple(parts), ok=concluded, data=result)
     return Reply("checksite", lang, text, tuple(parts), data=result)
 
 
@@ -109,6 +125,8 @@ def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
         result = engine.check(request)
     except LookupRefused as exc:
         return [_refused(lang, exc)]
+    if (result.get("network") or {}).get("state") == "offline":
+        return [offline_reply(result, lang)]
     try:
         attachments = _report_files(result, lang, Path(ctx.settings.report_dir), parsed.report)
     except Exception:  # the findings stand without the files; say so rather than fail

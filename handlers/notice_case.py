@@ -13,7 +13,8 @@ from chatbot.notices import views
 from chatbot.notices.cases import CaseNotFound
 from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case
-from chatbot.notices.parser import ASIN, EMAIL, parse_date, parse_notice
+from chatbot.notices.parser import ASIN, EMAIL, parse_notice
+from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from handlers.notice_common import (
     COMPLAINT_ID,
     VALUE_ONLY,
@@ -105,7 +106,7 @@ def _read_field(sub: str, value: str, lang: Lang, ctx: Context) -> tuple[dict[st
     if sub == "brand":
         return read_brand(value, lang)
     if sub == "site":
-        return read_url(value, lang)
+        return read_url(value, lang, ctx)
     if sub == "type":
         return read_answer("complaint_type", value, lang, ctx)
     if sub == "id":
@@ -141,9 +142,10 @@ def _step_command(msg: Incoming, ctx: Context, case_id: int, sub: str, value: st
         if step is None:
             return error_reply(msg, t("notice.filed_not_copyright", lang, id=case.id,
                                  type=views.type_name(case.complaint_type, lang)))
-        on = parse_date(value) if value else ctx.clock().date()
-        if on is None:
-            return error_reply(msg, t("notice.invalid.date", lang, value=value[:60]))
+        try:
+            on = read_typed_date(value, ctx.clock().date()) if value else ctx.clock().date()
+        except TypedDateError as exc:
+            return error_reply(msg, typed_date_problem(exc, lang))
         return mark(msg, ctx, case, step.id, "done", on)
     step = steps.step(value.split()[0]) if value else None
     if step is None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from chatbot import dialog
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
 from chatbot.intents import is_notice
+from chatbot.net.urls import InvalidURL, user_url
 from chatbot.notices import views
 from chatbot.notices.cases import CaseNotFound
 from chatbot.notices.models import Case
 from chatbot.notices.parser import parse_date, parse_notice
 from chatbot.notices.phrases import step_phrase
+from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from handlers.notice_common import (
     ASK,
     INTENT,
@@ -111,7 +112,7 @@ def _other_answer(queue: list[str], text: str, lang: Lang, ctx: Context, field: 
             found, said, ok = read_date(text, lang, ctx)
             return other, found, said, ok
         if other == "storefront" and looks_like_url and parse_date(text) is None:
-            found, said, ok = read_url(text, lang)
+            found, said, ok = read_url(text, lang, ctx)
             if ok:
                 return other, found, said, ok
     return field, changes, error, False
@@ -130,14 +131,15 @@ def read_answer(field: str, text: str, lang: Lang, ctx: Context) -> tuple[dict[s
     if field == "brand":
         return read_brand(text, lang)
     if field == "storefront":
-        return read_url(text, lang)
+        return read_url(text, lang, ctx)
     return {}, "", False
 
 
 def read_date(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, bool]:
-    day = parse_date(text)
-    if day is None:
-        return {}, t("notice.invalid.date", lang, value=text[:60]), False
+    try:
+        day = read_typed_date(text, ctx.clock().date())
+    except TypedDateError as exc:
+        return {}, typed_date_problem(exc, lang), False
     if day > ctx.clock().date():
         return {}, t("notice.invalid.future_date", lang, value=day.isoformat()), False
     return {"listing_date": day}, t("notice.saved.listing_date", lang, value=day.isoformat()), True
@@ -150,18 +152,12 @@ def read_brand(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
     return {"brand": brand}, t("notice.saved.brand", lang, value=brand), True
 
 
-def read_url(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
+def read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, bool]:
     raw = text.strip().split()[0] if text.strip() else ""
-    candidate = raw if "://" in raw else f"https://{raw}"
     try:
-        parts = urlsplit(candidate)
-        host = parts.hostname or ""
-    except ValueError:
-        parts, host = None, ""
-    valid = (parts is not None and parts.scheme in ("http", "https") and "." in host
-             and len(candidate) <= 2000 and re.fullmatch(r"[a-z0-9.\-]+", host) is not None)
-    if not valid:
+        url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
+    except InvalidURL:
         return {}, t("notice.invalid.url", lang, value=text.strip()[:100]), False
-    return {"storefront": candidate}, t("notice.saved.storefront", lang, value=candidate), True
+    return {"storefront": url}, t("notice.saved.storefront", lang, value=url), True
 
 

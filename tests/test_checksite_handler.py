@@ -123,10 +123,13 @@ def test_bad_input_in_chinese(bot: SellerGuard, chat: Chat) -> None:
 
 
 def test_unresolvable_host_reports_what_worked(bot: SellerGuard, chat: Chat, web: Web) -> None:
+    # The name does not resolve while our own services answer: the site may be gone. That is no
+    # invalid input: the lookup runs, and what the archive and the registry know is shown.
     reply = chat.one(f"/checksite {web.shop('no-such-shop.com', '/products/x')}")
     assert not reply.ok
-    assert "does not resolve" in reply.text
-    assert reply.data["refused"] is True
+    assert "does not resolve" in reply.text and "taken down" in reply.text
+    assert reply.data["network"]["state"] == "site_gone"
+    assert any(s["name"] == "wayback" and s["ok"] for s in reply.data["sources"])
 
 
 def test_private_address_refused(app: SellerGuard, chat: Chat) -> None:

@@ -20,6 +20,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from chatbot.knowledge import load_lines
+from chatbot.net.urls import InvalidURL, normalize_host
 
 MAX_INPUT = 2048
 MAX_HOST = 253
@@ -291,8 +292,8 @@ def _to_ascii(host: str, original: str) -> str:
             raise InvalidSite("not_domain", original) from None
         return host
     try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError, ValueError):
+        return normalize_host(host)
+    except InvalidURL:
         raise InvalidSite("not_domain", original) from None
 
 

@@ -1,8 +1,12 @@
 """`sellerguard checksite URL [...]`: the /checksite lookup in a terminal or a script.
 
-Exit codes: 0 when a result (and the report, if asked) was produced; 2 when the input is invalid
-or refused (not a URL, a private address, a host that does not resolve), with the reason on
-stderr.
+Exit codes:
+  0  the lookup found a date for the product page or the store (and wrote the report, if asked);
+  1  the lookup ran but could not conclude: no source gave a date (the site may be gone);
+  2  invalid input, refused before any lookup (not a URL, a private address, a bad option);
+  3  our own network failed: neither the site nor any of our services answered.
+`--html FILE [--url ORIGINAL_URL]` reads a saved copy of the page offline instead (same exit codes).
+The reason is on stderr; `--json` still prints the result on stdout.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
@@ -18,13 +24,31 @@ from chatbot.evidence import report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, build
+from chatbot.evidence.saved import SavedPageError, read_saved
 from chatbot.i18n import normalize_lang, t
 from chatbot.render import Style, render_text
+
+EXIT_INCONCLUSIVE, EXIT_NETWORK = 1, 3
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """0 found a date, 1 ran without concluding, 3 our own network was down (see module doc)."""
+    if (result.get("network") or {}).get("state") == "offline":
+        return EXIT_NETWORK
+    if result.get("page_first_seen") or result.get("site_first_seen"):
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("checksite", help="find out when a storefront and its product page appeared")
-    parser.add_argument("url", help="the copycat's product page (or store) URL")
+    parser.add_argument("url", nargs="?", default=None,
+                        help="the copycat's product page (or store) URL, or a Wayback snapshot link "
+                             "(web.archive.org/web/<time>/<url>)")
+    parser.add_argument("--html", metavar="FILE", help="read a saved copy of the page instead (offline; "
+                        "the site may be gone)")
+    parser.add_argument("--url", dest="original_url", metavar="ORIGINAL_URL",
+                        help="with --html: the address the saved page had")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--since", metavar="YYYY-MM-DD", help="the date your own listing went live")
     when.add_argument("--asin", help="your ASIN: read its Date First Available from Amazon")
@@ -50,17 +74,30 @@ def run(args: argparse.Namespace) -> int:
     lang: Lang = normalize_lang(args.lang or config.default_lang) or "en"
     if args.report and Path(args.report).suffix.lower() not in report.FORMATS:
         fail(t("checksite.invalid.report_name", lang), EXIT_INVALID)
+    saved = None
+    if args.html:
+        if args.url or args.asin:
+            fail(t("evidence.saved.options", lang), EXIT_INVALID)
+        try:
+            saved = read_saved(Path(args.html))
+        except SavedPageError as exc:
+            fail(t(f"evidence.saved.{exc.code}", lang, file=args.html), EXIT_INVALID)
+    elif args.original_url:
+        fail(t("evidence.saved.options", lang), EXIT_INVALID)
     app = open_app(config)
     try:
         try:
-            request = build(args.url, since=args.since, asin=args.asin, marketplace=args.marketplace,
-                            brand=args.brand, today=app.ctx.clock().date(), refresh=args.refresh,
-                            listing=args.listing, images=tuple(args.images or ()))
+            request = build(args.original_url or "-" if saved else args.url, since=args.since, asin=args.asin,
+                            marketplace=args.marketplace, brand=args.brand, today=app.ctx.clock().date(),
+                            refresh=args.refresh, listing=args.listing, images=tuple(args.images or ()))
         except OptionError as exc:
             fail(t(exc.key, lang, **exc.params), EXIT_INVALID)
         engine = app.ctx.service(EvidenceEngine)
         try:
-            result = engine.check(request)
+            if saved is not None:
+                result = engine.check_saved(saved, replace(request, url=args.original_url or ""))
+            else:
+                result = engine.check(request)
         except LookupRefused as exc:
             if args.json:
                 print(json.dumps({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail},
@@ -71,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
             except KeyError:
                 reason = t("fetch.invalid_url", lang)
             fail(t("checksite.refused", lang, reason=reason), EXIT_INVALID)
+        code = exit_code(result)
+        if code == EXIT_NETWORK:
+            if args.json:
+                print(report.to_json(result))
+            fail(t("evidence.offline", lang), EXIT_NETWORK)
         written: list[Path] = []
         if args.report:
             try:
@@ -85,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             print(render_text(summary_reply(result, lang, []), Style(sys.stdout.isatty())))
             for path in written:
                 print(f"📎 {path}")
-        return EXIT_OK
+        if code == EXIT_INCONCLUSIVE:
+            print(f"sellerguard: {t('checksite.no_date', lang)}", file=sys.stderr)
+        return code
     finally:
         app.close()

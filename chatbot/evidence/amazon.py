@@ -5,33 +5,51 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from chatbot import knowledge
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import plausible
 from chatbot.evidence.model import DateClaim, SourceResult
 from chatbot.evidence.page import parse_html
+from chatbot.evidence.text import visible_text
 from chatbot.months import MONTHS
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "amazon"
-MARKETPLACES = ("com", "de", "co.uk", "co.jp", "fr", "es", "it", "ca", "cn")
 ASIN = re.compile(r"^[A-Z0-9]{10}$")
 W_FIRST_AVAILABLE = 0.9
+MAX_ROWS = 3000  # detail rows read from one page
+MAX_ROW_CHARS = 400  # a label row longer than this is a paragraph, not a detail row
 
-LABELS = (
-    "date first available",  # EN, also "Date first available at Amazon.co.uk:"
-    "im angebot von amazon",  # DE "Im Angebot von Amazon.de seit"
-    "date de mise en ligne sur amazon",  # FR
-    "producto en amazon",  # ES "Producto en Amazon.es desde"
-    "disponibile su amazon",  # IT "Disponibile su Amazon.it a partire dal"
-    "での取り扱い開始日",  # JP "Amazon.co.jp での取り扱い開始日"
-    "上架时间",  # CN "Amazon.cn上架时间"
-)
+
+@dataclass(frozen=True)
+class Marketplace:
+    """One row of knowledge/amazon/first_available.yaml: labels in its language, date order."""
+
+    key: str
+    language: str
+    order: str  # mdy | dmy | ymd: how the marketplace writes a numeric date
+    labels: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def marketplaces() -> dict[str, Marketplace]:
+    """The sourced table of "Date First Available" labels per marketplace (see the YAML file)."""
+    table = knowledge.load_yaml("amazon/first_available.yaml")["marketplaces"]
+    return {str(key): Marketplace(str(key), str(row["language"]), str(row["order"]),
+                                  tuple(str(label) for label in row["labels"]))
+            for key, row in table.items()}
+
+
+MARKETPLACES = tuple(marketplaces())
 _MARKS = "\u200e\u200f\u200b\ufeff"
 _CJK_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _NUMERIC_YMD = re.compile(r"\b((?:19|20)\d{2})[/.\-](\d{1,2})[/.\-](\d{1,2})\b")
-_NUMERIC_DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})\b")
+_NUMERIC_OTHER = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-]((?:19|20)\d{2})\b")
+_WORDS = re.compile(r"[^\W\d_]+|\d+")
 
 
 def _fold(text: str) -> str:
@@ -40,20 +58,27 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("\u00a0", " ")
 
 
-def parse_date(text: str) -> date | None:
-    """"March 5, 2019", "15. Oktober 2018", "5 mars 2019", "5 de marzo de 2019", "2019/3/5",
-    "2017年5月31日" → a date."""
+@lru_cache(maxsize=1)
+def _folded_months() -> dict[str, int]:
+    return {_fold(name): number for name, number in MONTHS.items()} | dict(MONTHS)
+
+
+def parse_date(text: str, order: str = "dmy") -> date | None:
+    """A detail-row date in any marketplace's language: "March 5, 2019", "15. Oktober 2018",
+    "5 de marzo de 2019", "12 marca 2019", "2019/3/5", "2017年5月31日"; a numeric `05/03/2019`
+    is read in the marketplace's `order` (mdy on amazon.com, dmy in Europe)."""
     try:
         if match := _CJK_DATE.search(text):
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         if match := _NUMERIC_YMD.search(text):
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := _NUMERIC_DMY.search(text):  # European marketplaces write day first
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        folded = _fold(text)
-        words = re.findall(r"[a-z]+|\d+", folded)
-        # German "märz" folds to "marz"
-        month = next((MONTHS[w] for w in words if w.isalpha() and w in MONTHS), None)
+        if match := _NUMERIC_OTHER.search(text):
+            first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            month, day = (first, second) if order == "mdy" else (second, first)
+            return date(year, month, day)
+        months = _folded_months()
+        words = _WORDS.findall(_fold(text))
+        month = next((months[w] for w in words if not w.isdigit() and w in months), None)
         numbers = [int(w) for w in words if w.isdigit()]
         year = next((n for n in numbers if 1990 <= n <= 2100), None)
         day = next((n for n in numbers if 1 <= n <= 31), None)
@@ -70,26 +95,48 @@ def is_robot_check(html: str) -> bool:
         or "<title>robot check</title>" in sample
 
 
-def find_first_available(html: str) -> tuple[date, str] | None:
-    """(date, the label line) from the detail bullets or the product details table."""
+def _labels_for(marketplace: str) -> list[tuple[str, str]]:
+    """(folded label, numeric order) to try: the marketplace's own first, then every other one
+    (a page served in English, or a seller who named the wrong marketplace)."""
+    table = marketplaces()
+    own = table.get(marketplace)
+    rows = ([own] if own else []) + [m for m in table.values() if m is not own]
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        for label in row.labels:
+            folded = _fold(label).rstrip(":").strip()
+            if folded not in {f for f, _ in out}:
+                out.append((folded, row.order if row is own or own is None else own.order))
+    return out
+
+
+# Detail bullets, the product details table, technical details, older layouts; then any row.
+_ROWS = ("//*[@id='detailBullets_feature_div']//li | //*[starts-with(@id,'productDetails')]//tr"
+         " | //*[@id='tech-specs-desktop']//tr | //*[@id='prodDetails']//tr"
+         " | //tr[contains(@class,'date-first-available')] | //li | //tr")
+
+
+def find_first_available(html: str, marketplace: str = "com") -> tuple[date, str] | None:
+    """(date, the label line) from the detail bullets, the product details table or the
+    technical details, with the labels of knowledge/amazon/first_available.yaml."""
     root = parse_html(html)
     if root is None:
         return None
-    rows = root.xpath("//*[@id='detailBullets_feature_div']//li | //*[starts-with(@id,'productDetails')]//tr"
-                      " | //tr[contains(@class,'date-first-available')] | //li | //tr")
-    for row in rows[:3000]:
-        text = re.sub(r"\s+", " ", row.text_content() or "").strip()
+    labels = _labels_for(marketplace)
+    for row in root.xpath(_ROWS)[:MAX_ROWS]:
+        text = visible_text(row, limit=MAX_ROW_CHARS)
+        if not text or len(text) >= MAX_ROW_CHARS:
+            continue
         folded = _fold(text)
-        for label in LABELS:
-            at = folded.find(_fold(label))
+        for label, order in labels:
+            at = folded.find(label)
             if at < 0:
                 continue
-            rest = folded[at + len(_fold(label)):]
-            # Keep the CJK digits for the CJK parser: search the original text after the label.
-            original_rest = text[text.find(label) + len(label):] if label in text else rest
-            value = parse_date(original_rest) or parse_date(rest)
+            value = parse_date(folded[at + len(label):].lstrip(" :\u200e\u200f"), order)
+            if value is None:  # CJK digits and marks survive in the original text
+                value = parse_date(text, order)
             if value is not None:
-                return value, "".join(ch for ch in text if ch not in _MARKS)[:200]
+                return value, text[:200]
     return None
 
 
@@ -100,7 +147,7 @@ async def run(client: EvidenceClient, template: str, asin: str, marketplace: str
     result.info["url"] = url
     try:
         fetched, record = await client.get(url, source=SOURCE, max_bytes=4_000_000,
-                                           accept="text/html")
+                                           accept="text/html", service=True)
     except FetchError as exc:
         return result.fail(f"fetch.{exc.code}", exc.detail)
     html = fetched.text
@@ -109,7 +156,7 @@ async def run(client: EvidenceClient, template: str, asin: str, marketplace: str
         return result.fail("amazon_blocked")
     if fetched.status == 404:
         return result.fail("not_found", asin)
-    found = find_first_available(html)
+    found = find_first_available(html, marketplace)
     if found is None or not plausible(found[0], today):
         record.extracted.append("no Date First Available")
         return result.fail("no_dates")

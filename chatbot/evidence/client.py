@@ -16,7 +16,7 @@ from chatbot.net.fetcher import FetchError, FetchResult
 class Fetcher(Protocol):
     async def fetch(self, url: str | httpx.URL, *, max_bytes: int | None = None,
                     timeout: float | None = None, headers: dict[str, str] | None = None,
-                    follow_redirects: bool = True) -> FetchResult: ...
+                    follow_redirects: bool = True, service: bool = False) -> FetchResult: ...
 
 
 Memo = dict[tuple[str, str], tuple[FetchResult, FetchRecord]]
@@ -34,9 +34,11 @@ class EvidenceClient:
 
     async def get(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
                   timeout: float | None = None, accept: str | None = None,
-                  follow_redirects: bool = True) -> tuple[FetchResult, FetchRecord]:
-        """Fetch and log; a `FetchError` is logged too, then raised for the source to report."""
-        key = (str(url), accept or "")
+                  follow_redirects: bool = True, service: bool = False) -> tuple[FetchResult, FetchRecord]:
+        """Fetch and log; a `FetchError` is logged too, then raised for the source to report.
+        `service`: the URL is one of our configured services (Wayback, RDAP, Amazon), not the
+        site being checked (see net/services.py)."""
+        key = (str(url), accept or "", service)
         if self.memo is not None and key in self.memo:
             return self.memo[key]
         record = FetchRecord(source=source, url=str(url),
@@ -44,8 +46,9 @@ class EvidenceClient:
         self.log.append(record)
         headers = {"accept": accept} if accept else None
         try:
+            kwargs = {"service": True} if service else {}
             result = await self.fetcher.fetch(url, max_bytes=max_bytes, timeout=timeout, headers=headers,
-                                              follow_redirects=follow_redirects)
+                                              follow_redirects=follow_redirects, **kwargs)
         except FetchError as exc:
             record.error = exc.code
             raise
@@ -60,10 +63,10 @@ class EvidenceClient:
         return result, record
 
     async def get_json(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
-                       timeout: float | None = None) -> tuple[Any, FetchRecord]:
+                       timeout: float | None = None, service: bool = False) -> tuple[Any, FetchRecord]:
         """JSON from a 200 answer, else None (the record still says what came back)."""
         result, record = await self.get(url, source=source, max_bytes=max_bytes, timeout=timeout,
-                                        accept="application/json")
+                                        accept="application/json", service=service)
         if result.status != 200 or result.truncated:
             return None, record
         try:

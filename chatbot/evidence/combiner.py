@@ -20,6 +20,12 @@ STRONG = 0.6  # a claim this heavy stands alone
 HIGH, MEDIUM = 1.2, 0.6  # summed weight of agreeing sources for high / medium confidence
 TOO_CLOSE_DAYS = 2  # time zones and crawl delays: closer than this is no ordering
 IGNORED_KINDS = {"fetched"}  # the server clock at fetch time says nothing about age
+# Several items of one source (different files uploaded on different days) vouch for each other:
+# a date is "consistent across items" when at least MIN_ITEMS distinct items of its source date
+# from it or within CONSISTENT_DAYS after it.
+MIN_ITEMS = 3
+CONSISTENT_DAYS = 366
+MAX_CLAIMS = 2000  # claims weighed per estimate; sources cap their own, this bounds the sum
 
 
 @dataclass
@@ -29,11 +35,16 @@ class Estimate:
     sources: list[str]  # names of the sources that agree
     support: list[DateClaim]
     set_aside: list[tuple[DateClaim, str]] = field(default_factory=list)
+    # Why this date was believed: "strong" (a record hard to fake, alone), "corroborated" (another
+    # source agrees), "consistent_items" (nothing corroborated; several items of one source agree),
+    # "heaviest" (nothing corroborated or consistent: the heaviest single claim).
+    rule: str = "corroborated"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "date": self.value.isoformat(),
             "confidence": self.confidence,
+            "rule": self.rule,
             "sources": self.sources,
             "support": [c.to_json() | {"source": c.source} for c in self.support],
             "set_aside": [c.to_json() | {"source": c.source, "reason": reason}
@@ -62,14 +73,52 @@ def _confidence(weight: float) -> str:
     return "high" if weight >= HIGH else "medium" if weight >= MEDIUM else "low"
 
 
-def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Estimate | None:
+def _consistent_run(usable: list[DateClaim]) -> tuple[DateClaim, list[DateClaim]] | None:
+    """The earliest claim from which MIN_ITEMS distinct items of its source follow within
+    CONSISTENT_DAYS (itself included), with those items; None when no source has such a run.
+    `usable` is sorted by date; each source's items are scanned once with a sliding window."""
+    by_source: dict[str, list[DateClaim]] = {}
+    for claim in usable:
+        if claim.item:
+            by_source.setdefault(claim.source, []).append(claim)
+    best: tuple[DateClaim, list[DateClaim]] | None = None
+    for claims in by_source.values():
+        end = 0
+        counts: dict[str, int] = {}
+        for start, first in enumerate(claims):
+            limit = effective(first) + timedelta(days=CONSISTENT_DAYS)
+            while end < len(claims) and effective(claims[end]) <= limit:
+                counts[claims[end].item] = counts.get(claims[end].item, 0) + 1
+                end += 1
+            if len(counts) >= MIN_ITEMS:
+                if best is None or effective(first) < effective(best[0]):
+                    best = (first, claims[start:end])
+                break
+            counts[first.item] -= 1
+            if not counts[first.item]:
+                del counts[first.item]
+    return best
+
+
+def estimate(claims: list[DateClaim], *, not_before: date | None = None,
+             consistent_items: bool = True) -> Estimate | None:
     """The earliest credible date among `claims` (already filtered to one scope).
 
-    `not_before`: a bound below which a date is impossible (a store page cannot predate its
-    domain's registration); such dates are set aside, not believed.
+    The rule, in order (the chosen one is named in `Estimate.rule` and explained in the report):
+    1. the earliest date that is strong on its own or that another source agrees with (within
+       AGREE_DAYS), confidence by the summed weight of the agreeing sources;
+    2. when nothing is corroborated: the earliest date that is consistent across items of one
+       source (MIN_ITEMS different files or records within CONSISTENT_DAYS; different uploads on
+       different days vouch for each other) — weight does not outrank it;
+    3. otherwise the heaviest single claim, earliest on ties.
+    Rules 2 and 3 give low confidence. `not_before`: a bound below which a date is impossible
+    (a store page cannot predate its domain's registration); such dates are set aside.
+    `consistent_items` (rule 2) is for the store: files uploaded on different days show the store
+    existed, but a page can be newer than the files it shows (media are reused), so the page's
+    own estimate passes False.
     """
     usable = sorted((c for c in claims if c.kind not in IGNORED_KINDS and c.weight > 0),
-                    key=lambda c: (effective(c), -c.weight))
+                    key=lambda c: (effective(c), -c.weight))[:MAX_CLAIMS]
     if not usable:
         return None
 
@@ -78,23 +127,40 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Esti
         return not_before is not None and effective(claim) < not_before and claim.source != "wayback"
 
     set_aside: list[tuple[DateClaim, str]] = []
-    for claim in usable:
-        if impossible(claim):
-            set_aside.append((claim, "before_registration"))
-            continue
+    possible = [c for c in usable if not impossible(c)]
+    set_aside.extend((c, "before_registration") for c in usable if impossible(c))
+    end = 0
+    start = 0
+    for claim in possible:
+        # `window`: the claims within AGREE_DAYS of this one (two pointers over the sorted list).
         day = effective(claim)
-        window = [c for c in usable if abs((effective(c) - day).days) <= AGREE_DAYS and not impossible(c)]
+        while start < len(possible) and (day - effective(possible[start])).days > AGREE_DAYS:
+            start += 1
+        while end < len(possible) and (effective(possible[end]) - day).days <= AGREE_DAYS:
+            end += 1
+        window = possible[start:end]
         others = [c for c in window if c.source != claim.source]
-        weight = _independent_weight(window)
         if claim.weight >= STRONG or others:
             agreeing = sorted({c.source for c in window})
             support = sorted(window, key=lambda c: (-c.weight, c.value))
-            return Estimate(day, _confidence(weight), agreeing, support, set_aside)
+            rule = "corroborated" if others else "strong"
+            return Estimate(day, _confidence(_independent_weight(window)), agreeing, support,
+                            _sorted(set_aside), rule)
         set_aside.append((claim, "uncorroborated"))
-    # Nothing stands up on its own: the heaviest claim, earliest first, with low confidence.
-    best = max(usable, key=lambda c: (c.weight, -effective(c).toordinal()))
+    run = _consistent_run(possible) if consistent_items else None
+    if run is not None:
+        first, items = run
+        kept = [(c, r) for c, r in set_aside if c not in items]
+        return Estimate(effective(first), "low", [first.source], items, _sorted(kept), "consistent_items")
+    if not possible:
+        return None
+    best = max(possible, key=lambda c: (c.weight, -effective(c).toordinal()))
     kept = [(c, r) for c, r in set_aside if c is not best]
-    return Estimate(effective(best), "low", [best.source], [best], kept)
+    return Estimate(effective(best), "low", [best.source], [best], _sorted(kept), "heaviest")
+
+
+def _sorted(pairs: list[tuple[DateClaim, str]]) -> list[tuple[DateClaim, str]]:
+    return sorted(pairs, key=lambda pair: effective(pair[0]))
 
 
 @dataclass
@@ -107,7 +173,7 @@ def combine(claims: list[DateClaim]) -> Verdict:
     site_claims = [c for c in claims if c.scope == "site"]
     registered = [c.value for c in site_claims if c.kind == "registered"]
     bound = min(registered) if registered else None
-    page = estimate([c for c in claims if c.scope == "page"], not_before=bound)
+    page = estimate([c for c in claims if c.scope == "page"], not_before=bound, consistent_items=False)
     # A page that existed proves its store existed: page evidence counts for the store too.
     site = estimate(site_claims + [c for c in claims if c.scope == "page"], not_before=bound)
     return Verdict(page, site)

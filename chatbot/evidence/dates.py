@@ -38,6 +38,21 @@ def parse_iso(text: str | None) -> date | None:
         return None
 
 
+def written_day(text: str | None) -> date | None:
+    """The calendar day as a page writes it (`2023-11-08T20:15:00-08:00` → 2023-11-08): what the
+    page shows its readers, in the publisher's own time zone. Page metadata (meta tags, JSON-LD,
+    `<time>`) is read this way; records kept in UTC by platforms and registries use `parse_iso`."""
+    if not text or not isinstance(text, str):
+        return None
+    match = _ISO.match(text)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
 def parse_http_date(text: str | None) -> date | None:
     """An RFC 9110 date header (`Last-Modified: Tue, 05 Mar 2019 10:20:00 GMT`)."""
     if not text:

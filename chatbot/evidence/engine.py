@@ -21,20 +21,36 @@ import httpx
 from sqlalchemy import select
 
 from chatbot.context import Context
-from chatbot.evidence import amazon, combiner, copying, page, platform, platform_api, rdap, sitemap, wayback
+from chatbot.evidence import (
+    amazon,
+    combiner,
+    copying,
+    network,
+    page,
+    platform,
+    platform_api,
+    rdap,
+    sitemap,
+    wayback,
+)
 from chatbot.evidence import blocklist as blocklist_source
+from chatbot.evidence import saved as saved_page
 from chatbot.evidence.client import EvidenceClient, Memo
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
+from chatbot.evidence.saved import SavedPage
+from chatbot.evidence.snapshot import Snapshot, parse_snapshot
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
-from chatbot.net.urls import InvalidURL, host_of, parse_user_url
+from chatbot.net.urls import InvalidURL, host_of, user_url
 
 log = logging.getLogger(__name__)
 
 # Per-source deadlines as multiples of settings.fetch_timeout: one request, or a short chain.
 DEADLINES = {"page": 1.0, "wayback": 1.0, "amazon": 1.0, "rdap": 2.0, "platform_api": 2.0, "sitemap": 2.0}
 SOURCE_GRACE = 1.0  # seconds
-REFUSING_CODES = {"invalid_url", "unresolvable", "blocked_address"}  # the input itself is bad
+REFUSING_CODES = {"invalid_url", "blocked_address"}  # the input itself is bad
+# A name that does not resolve is not bad input: the site may be gone, or our own network down
+# (see network.diagnose); the lookup runs and says which.
 
 
 class LookupRefused(Exception):
@@ -120,8 +136,7 @@ class EvidenceEngine:
     # -- entry points -------------------------------------------------------------------------
     def normalize(self, text: str) -> httpx.URL:
         try:
-            return parse_user_url(text, allowed_ports=self.settings.allowed_ports,
-                                  allow_private=self.settings.allow_private_networks)
+            return user_url(text, self.settings)
         except InvalidURL as exc:
             raise LookupRefused(f"fetch.url.{exc.code}", exc.detail) from None
 
@@ -147,17 +162,39 @@ class EvidenceEngine:
             raise box["error"]
         return box["result"]  # type: ignore[no-any-return]
 
+    def check_saved(self, saved: SavedPage, request: LookupRequest) -> dict[str, Any]:
+        """A saved copy of a page, read offline with every page-level source (see saved.py).
+
+        `request.url` is the page's original address if the seller gave one (`--url`), else "";
+        raises LookupRefused when that address is not one we would check. Nothing is fetched,
+        cached or recorded about the site."""
+        target = saved_page.original_url(saved, request.url or None)
+        url = self.normalize(target) if target else None
+        names = site_names(host_of(url)) if url else None
+        today = self.ctx.clock().date()
+        sources, record, evidence, detection = saved_page.analyse(saved, str(url) if url else None, today)
+        base = saved_page.summary_base(target, str(url) if url else None, names, detection, sources, record)
+        base["host"] = host_of(url) if url else saved.name
+        words = [list(w) for w in evidence.doc.segments]
+        result = self._finish(request, base, words, [], [], False)
+        result["network"] = base["network"]
+        result["blocklist"] = blocklist_source.status(self.ctx, names.unit) if names else {}
+        return result
+
     async def lookup(self, request: LookupRequest) -> dict[str, Any]:
-        url = self.normalize(request.url)
+        # A Wayback snapshot link is that snapshot of its original URL (see snapshot.py).
+        snap = parse_snapshot(request.url, self.settings.wayback_url)
+        url = self.normalize(snap.original if snap else request.url)
         fetcher = self.fetcher()
         try:
-            return await self._lookup(request, url, fetcher)
+            return await self._lookup(request, url, fetcher, snap)
         finally:
             await fetcher.aclose()  # this event loop's connections; the limits stay shared
 
-    async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher) -> dict[str, Any]:
+    async def _lookup(self, request: LookupRequest, url: httpx.URL, fetcher: SafeFetcher,
+                      snap: Snapshot | None = None) -> dict[str, Any]:
         names = site_names(host_of(url))
-        key = url_key(str(url))
+        key = url_key(str(url) + (f" snapshot {snap.timestamp}" if snap else ""))
         started = time.monotonic()
         fresh = request.refresh or request.only is not None
         cached = None if fresh else await asyncio.to_thread(self._cached, key)
@@ -171,9 +208,11 @@ class EvidenceEngine:
                 extra_sources.append(await self._guard("amazon", self._amazon(client, request)))
         else:
             base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources,
-                                                  memo)
+                                                  memo, snap)
         refused = base.pop("refused", None)
-        if cached is None and refused is None and request.only is None:
+        offline = (base.get("network") or {}).get("state") == "offline"
+        if cached is None and refused is None and request.only is None and not offline:
+            # Offline, we learnt nothing about the site: neither a cache entry nor "site is down".
             base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
             await asyncio.to_thread(blocklist_source.record, self.ctx, names.unit, _signals(base))
         result = self._finish(request, base, words, extra_sources, log_records, cached is not None)
@@ -215,7 +254,8 @@ class EvidenceEngine:
 
     async def _run_sources(self, url: httpx.URL, names: _SiteNames, request: LookupRequest,
                            fetcher: SafeFetcher, log_records: list[FetchRecord],
-                           extra_sources: list[SourceResult], memo: Memo) -> tuple[dict[str, Any], list[Any]]:
+                           extra_sources: list[SourceResult], memo: Memo,
+                           snap: Snapshot | None = None) -> tuple[dict[str, Any], list[Any]]:
         today = datetime.now(UTC).date()
         client = EvidenceClient(fetcher, log_records, memo)
         loop = asyncio.get_running_loop()
@@ -226,7 +266,10 @@ class EvidenceEngine:
             result = SourceResult("page")
             try:
                 try:
-                    fetched, record = await client.get(url, source="page", accept="text/html")
+                    # A snapshot link: the page as the archive captured it (the site may be gone).
+                    target = snap.raw_url(self.settings.wayback_url) if snap else url
+                    fetched, record = await client.get(target, source="page", accept="text/html",
+                                                       service=snap is not None)
                 except FetchError as exc:
                     result.fail(f"fetch.{exc.code}", exc.detail)
                     result.info["refusing"] = exc.code in REFUSING_CODES
@@ -295,17 +338,26 @@ class EvidenceEngine:
         if page_result.info.pop("refusing", False):
             code = (page_result.error or "fetch.invalid_url").removeprefix("fetch.")
             refused = {"code": code, "detail": page_result.error_detail}
+        if snap is not None and (snap_claim := snap.claim(today)) is not None:
+            archive = next((s for s in sources if s.name == "wayback"), None)
+            if archive is None:
+                archive = SourceResult("wayback")
+                sources.append(archive)
+            archive.dates.append(snap_claim)
         cached_sources = [s for s in sources if s.name != "amazon"]
         extra_sources.extend(s for s in sources if s.name == "amazon")
         detection = outcome.detection or platform.Detection("unknown", "unknown", 0, ())
         verdict = combiner.combine([c for s in cached_sources for c in s.dates])
         abuse = {k: v for s in cached_sources if s.name == "rdap" for k, v in s.info.items()
                  if k in {"registrar", "registrar_iana_id", "registrar_abuse_email", "registrar_abuse_phone",
-                          "host_ip", "host_network", "host_owner", "host_abuse_email"}}
+                          "registrar_abuse_emails", "registrar_abuse_phones", "host_ip", "host_network",
+                          "host_owner", "host_abuse_email", "host_abuse_emails"}}
         archive = [link for s in cached_sources if s.name == "wayback"
                    for link in s.info.get("archive_links", [])]
         base = {
             "url": request.url,
+            **({"snapshot": {"timestamp": snap.timestamp, "original": snap.original, "link": snap.link}}
+               if snap else {}),
             "normalized_url": str(url),
             "host": host_of(url),
             "site": names.unit,
@@ -322,10 +374,12 @@ class EvidenceEngine:
             "archive_links": archive,
             "evidence": [r.to_json() for r in log_records if r.source != "amazon"],
             "page_status": outcome.fetched.status if outcome.fetched else None,
+            "network": network.diagnose([s.to_json() for s in cached_sources]).to_json(),
         }
         if refused is not None:
             base["refused"] = refused
-        words = outcome.evidence.doc.segments if outcome.evidence else []
+        words = list(outcome.evidence.doc.segments) if outcome.evidence else []
+        words += [w for s in cached_sources for w in s.segments]  # the platform's own product text
         return base, [list(w) for w in words]
 
     # -- the result for this request ---------------------------------------------------------
@@ -347,6 +401,11 @@ class EvidenceEngine:
             page_estimate = combiner.Estimate(date.fromisoformat(raw["date"]), raw["confidence"],
                                               raw["sources"], [])
         result["comparison"] = combiner.compare(seller, seller_source, page_estimate)
+        amazon_result = next((s for s in extra if s.name == "amazon"), None)
+        if request.asin and seller is None and amazon_result is not None and not amazon_result.ok:
+            # The seller gave --asin: say why Amazon did not give the date, never "give --asin".
+            result["comparison"] |= {"reason": "amazon_failed", "amazon_error": amazon_result.error}
+        result["network"] = network.diagnose(result["sources"]).to_json()
         result["brand"] = request.brand or None
         segments = [(str(where), str(text)) for where, text in words]
         result["brand_hits"] = combiner.brand_hits(segments, request.brand) if request.brand else []

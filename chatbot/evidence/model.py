@@ -27,11 +27,14 @@ class DateClaim:
     detail: str = ""
     precision: Literal["day", "month"] = "day"
     url: str = ""
+    # What the claim is about within its source (an image file, a record), so several items of
+    # one source can vouch for each other; empty when the source has one item only.
+    item: str = ""
 
     def to_json(self) -> dict[str, Any]:
         value = self.value.isoformat()[:7] if self.precision == "month" else self.value.isoformat()
         return {"kind": self.kind, "value": value, "detail": self.detail, "scope": self.scope,
-                "weight": self.weight, "url": self.url}
+                "weight": self.weight, "url": self.url} | ({"item": self.item} if self.item else {})
 
 
 @dataclass
@@ -43,6 +46,9 @@ class SourceResult:
     error_detail: str = ""
     info: dict[str, Any] = field(default_factory=dict)  # registrar, archive links, platform...
     elapsed: float = 0.0
+    # (where, text) the source read that the brand-word check should see too (the platform's
+    # own product description); kept with the page's words, not in the JSON of the source.
+    segments: list[tuple[str, str]] = field(default_factory=list)
 
     def fail(self, code: str, detail: str = "") -> SourceResult:
         self.ok, self.error, self.error_detail = False, code, detail

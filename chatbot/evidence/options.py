@@ -10,8 +10,8 @@ from pathlib import PurePath
 from typing import Any
 
 from chatbot.evidence.amazon import ASIN, MARKETPLACES
-from chatbot.evidence.dates import EARLIEST
 from chatbot.evidence.engine import LookupRequest
+from chatbot.typed_date import TypedDateError, read_typed_date
 
 MAX_BRAND = 60
 REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
@@ -40,18 +40,19 @@ class Parsed:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+_SINCE_KEYS = {"format": "checksite.invalid.since_format", "future": "checksite.invalid.since_future",
+               "too_early": "checksite.invalid.since_too_early", "ambiguous": "dates.ambiguous"}
+
+
 def parse_since(value: str, today: date) -> date:
+    """`--since`: the seller's listing date, read by the one typed-date reader; OptionError."""
     try:
-        parsed = date.fromisoformat(value.strip())
-    except ValueError:
-        raise OptionError("checksite.invalid.since_format", value=value) from None
-    if len(value.strip()) != 10:
-        raise OptionError("checksite.invalid.since_format", value=value)
-    if parsed > today:
-        raise OptionError("checksite.invalid.since_future", value=value)
-    if parsed < EARLIEST:
-        raise OptionError("checksite.invalid.since_too_early", value=value)
-    return parsed
+        return read_typed_date(value, today)
+    except TypedDateError as exc:
+        params: dict[str, Any] = {"value": value}
+        if exc.options:
+            params.update(day_first=exc.options[0].isoformat(), month_first=exc.options[1].isoformat())
+        raise OptionError(_SINCE_KEYS[exc.code], **params) from None
 
 
 def check_asin(value: str) -> str:

@@ -18,8 +18,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from chatbot.evidence.dates import from_unix, parse_http_date, parse_iso, plausible
+from chatbot.evidence.dates import from_unix, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
+from chatbot.evidence.text import visible_text
 from chatbot.months import MONTHS
 
 SOURCE = "page"
@@ -32,7 +33,7 @@ W_DECLARED = 0.35
 W_MODIFIED_META = 0.2
 W_TIME_TAG = 0.25
 W_TEXT = 0.15
-W_HTMLDATE = 0.3
+W_HTMLDATE = 0.4  # htmldate's reading of the page's own declarations outranks any single raw field
 W_CDN_PRODUCT, W_CDN_OTHER = 0.55, 0.5
 W_UPLOAD_PRODUCT, W_UPLOAD_OTHER = 0.3, 0.3
 
@@ -69,6 +70,11 @@ _TEXT_DATES = [
     re.compile(r"\b(3[01]|[12]\d|0?[1-9])\s+(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?"
                r"\s+((?:19|20)\d{2})\b", re.IGNORECASE),
 ]
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+MAX_YEAR_HITS = 2000  # years in the visible text whose surroundings are scanned for dates
+YEAR_BEFORE, YEAR_AFTER = 40, 30  # characters around a year that can belong to its date
 
 
 @dataclass
@@ -152,7 +158,7 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> l
                 continue
             label = "/".join(sorted(kinds))
             for key, (kind, weight) in _LD_KEYS.items():
-                if (value := parse_iso(node.get(key))) is not None:
+                if (value := written_day(node.get(key))) is not None:
                     claims.append(DateClaim(kind, value, SOURCE, "page", weight,
                                             f"JSON-LD {label} {key}: {node.get(key)}", url=url))
             if kinds & {"product", "productgroup"}:
@@ -181,7 +187,7 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> lis
         elif key in {"description", "og:description", "og:title", "keywords"}:
             doc.segments.append((f"meta {key}", content))
         if key in _PUBLISHED_META or key in _MODIFIED_META:
-            value = parse_iso(content) or parse_http_date(content)
+            value = written_day(content) or parse_http_date(content)
             if value is None:
                 continue
             if key in _MODIFIED_META:
@@ -197,7 +203,7 @@ def time_claims(root: lxml.html.HtmlElement, url: str = "") -> list[DateClaim]:
     claims = []
     for element in root.xpath("//time[@datetime] | //*[@itemprop='datePublished' and @content]")[:50]:
         raw = element.get("datetime") or element.get("content") or ""
-        value = parse_iso(raw)
+        value = written_day(raw)
         if value is None:
             continue
         published = element.get("pubdate") is not None or element.get("itemprop") == "datePublished"
@@ -234,7 +240,8 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
         if key not in seen:
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
-                                  f"Shopify CDN image ?v={match.group(1)}: {match.group(0)[-120:]}", url=url)
+                                  f"Shopify CDN image ?v={match.group(1)}: {match.group(0)[-120:]}", url=url,
+                                  item=_image_name(key[0]))
     for match in _WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ():
         value = date(int(match.group(1)), int(match.group(2)), 1)
         product = _same_image(match.group(0), product_images)
@@ -243,7 +250,8 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_UPLOAD_PRODUCT if product else W_UPLOAD_OTHER,
                                   f"WordPress upload folder {match.group(1)}/{match.group(2)}: "
-                                  f"{match.group(0)[-120:]}", precision="month", url=url)
+                                  f"{match.group(0)[-120:]}", precision="month", url=url,
+                                  item=_image_name(key[0]))
     # Keep the earliest few of each scope: a gallery of 300 images says nothing more.
     by_scope: dict[str, list[DateClaim]] = {}
     for claim in sorted(seen.values(), key=lambda c: c.value):
@@ -251,16 +259,27 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
     return [c for claims in by_scope.values() for c in claims[:10]]
 
 
-def _visible_text(root: lxml.html.HtmlElement) -> str:
-    for bad in root.xpath("//script | //style | //noscript | //template"):
-        bad.drop_tree()
-    return re.sub(r"\s+", " ", root.text_content() or "").strip()
+def _year_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` around each four-digit year (merged, at most MAX_YEAR_HITS years): a
+    date needs a year, so the date patterns only read near one instead of the whole page."""
+    windows: list[tuple[int, int]] = []
+    for count, match in enumerate(_YEAR.finditer(text)):
+        if count >= MAX_YEAR_HITS:
+            break
+        start, end = max(0, match.start() - YEAR_BEFORE), match.end() + YEAR_AFTER
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def text_dates(text: str, url: str = "") -> list[DateClaim]:
     claims: list[DateClaim] = []
+    windows = _year_windows(text)
     for number, pattern in enumerate(_TEXT_DATES):
-        for match in pattern.finditer(text):
+        matches = (m for a, b in windows for m in pattern.finditer(text, a, min(b, len(text))))
+        for match in matches:
             groups = match.groups()
             try:
                 if number in (0, 1):
@@ -281,12 +300,18 @@ def text_dates(text: str, url: str = "") -> list[DateClaim]:
 def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[DateClaim]:
     from htmldate import find_date
 
-    try:
-        found = find_date(root, extensive_search=False, original_date=True, url=url or None,
-                          max_date=today.isoformat())
-    except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
-        return []
-    value = parse_iso(found)
+    found = None
+    # Fast first; the extensive search (a last-resort pass over free text) only for the pages
+    # where the fast one found nothing, so most pages pay for one pass.
+    for extensive in (False, True):
+        try:
+            found = find_date(root, extensive_search=extensive, original_date=True, url=url or None,
+                              max_date=today.isoformat())
+        except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
+            found = None
+        if found:
+            break
+    value = written_day(found)
     if value is None:
         return []
     return [DateClaim("declared", value, SOURCE, "page", W_HTMLDATE, f"htmldate: {found}", url=url)]
@@ -318,8 +343,8 @@ def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date
                 doc.segments.append(("image alt", alt))
         if use_htmldate:
             claims += htmldate_claim(root, url, today)
-        text = _visible_text(root)
-        doc.segments.append(("text", text[:500_000]))
+        text = visible_text(root, in_place=True)  # last reader of the tree
+        doc.segments.append(("text", text))
         claims += text_dates(text, url)
     claims += asset_claims(raw, doc.product_images, url)
     return PageEvidence([c for c in claims if plausible(c.value, today)], doc)

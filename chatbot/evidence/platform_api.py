@@ -12,13 +12,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import parse_iso, plausible
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
+from chatbot.evidence.text import fragment_text
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "platform_api"
@@ -29,21 +30,36 @@ W_WP_DATE, W_WP_MODIFIED, W_WP_MEDIA = 0.5, 0.2, 0.4
 SHOPIFY_LIKE = {"shopify", "shopline"}
 WORDPRESS_LIKE = {"woocommerce", "wordpress"}
 
-_HANDLE = re.compile(r"/products/([A-Za-z0-9][A-Za-z0-9_%\-]{0,200})(?:\.(?:js|json|html?))?/?$")
+# Handles and slugs are read from the decoded path, so `/products/台灯` and
+# `/products/%E5%8F%B0%E7%81%AF` name the same product; any letters of any script, digits, "-", "_".
+_HANDLE = re.compile(r"/products/([^\W_][\w\-]{0,200})(?:\.(?:js|json|html?))?/?$")
+_SLUG = re.compile(r"[^\W_][\w\-]{0,200}")
 _WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
 
 
+def _decoded_path(path: str) -> str:
+    """A path with its percent-escapes undone once (an already decoded path is unchanged)."""
+    return unquote(path) if "%" in path else path
+
+
 def shopify_handle(path: str) -> str | None:
-    match = _HANDLE.search(path)
+    """The product handle of a Shopify path, decoded (`/products/%E5%8F%B0` → `台`), or None."""
+    match = _HANDLE.search(_decoded_path(path))
     return match.group(1) if match else None
 
 
 def wordpress_slug(path: str) -> str | None:
-    parts = [p for p in path.split("/") if p]
+    """The last path segment as WordPress stores a slug, decoded and lower-case, or None."""
+    parts = [p for p in _decoded_path(path).split("/") if p]
     if not parts:
         return None
-    slug = parts[-1]
-    return slug if re.fullmatch(r"[A-Za-z0-9%][A-Za-z0-9_%\-]{0,200}", slug) else None
+    slug = parts[-1].lower()
+    return slug if _SLUG.fullmatch(slug) else None
+
+
+def path_part(text: str) -> str:
+    """A decoded handle or slug as it goes into a URL (UTF-8, percent-encoded)."""
+    return quote(text, safe="-_")
 
 
 def _claim(kind: str, raw: Any, weight: float, detail: str, url: str, today: date,
@@ -123,6 +139,28 @@ def media_claims(items: Any, url: str, today: date) -> list[DateClaim]:
     return [claim] if claim else []
 
 
+MAX_TEXT_ITEMS = 5  # products or posts whose text is read from one answer
+
+
+def product_text(data: Any) -> list[tuple[str, str]]:
+    """(where, visible text) of the product's own description in a platform answer: Shopify
+    `.js` `description`, `.json` `body_html`, WordPress `content.rendered` and `title.rendered`."""
+    if isinstance(data, dict) and isinstance(data.get("product"), dict):
+        data = data["product"]
+    items = data[:MAX_TEXT_ITEMS] if isinstance(data, list) else [data]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        for key in ("title", "body_html", "description", "content", "excerpt"):
+            value = item.get(key)
+            if isinstance(value, dict):
+                value = value.get("rendered")
+            if isinstance(value, str) and (text := fragment_text(value)):
+                out.append((f"platform {key}", text))
+    return out
+
+
 Probe = tuple[str, Callable[[Any, str], list[DateClaim]]]
 
 
@@ -137,6 +175,7 @@ async def _probe(client: EvidenceClient, url: str, parse: Callable[[Any, str], l
     if data is None:
         return
     claims = parse(data, url)
+    result.segments.extend(product_text(data))
     _note(record, claims)
     result.dates.extend(claims)
 
@@ -150,10 +189,10 @@ def _note(record: FetchRecord, claims: list[DateClaim]) -> None:
 def shopify_probes(base: str, handle: str | None, today: date, info: dict[str, Any]) -> list[Probe]:
     probes: list[Probe] = []
     if handle:
-        probes.append((f"{base}/products/{handle}.js",
+        probes.append((f"{base}/products/{path_part(handle)}.js",
                        lambda d, u: shopify_product_claims(d, u, today, "/products/<handle>.js")
                        if isinstance(d, dict) else []))
-        probes.append((f"{base}/products/{handle}.json",
+        probes.append((f"{base}/products/{path_part(handle)}.json",
                        lambda d, u: shopify_product_claims(d.get("product") or {}, u, today,
                                                            "/products/<handle>.json")
                        if isinstance(d, dict) else []))
@@ -169,9 +208,9 @@ def shopify_probes(base: str, handle: str | None, today: date, info: dict[str, A
 
 def wordpress_probes(base: str, slug: str | None, today: date) -> list[Probe]:
     probes: list[Probe] = []
-    fields = "_fields=id,slug,link,date_gmt,modified_gmt"
+    fields = "_fields=id,slug,link,date_gmt,modified_gmt,title,content"
     if slug:
-        safe = quote(slug, safe="%-_")
+        safe = path_part(slug)
         for kind in ("product", "pages", "posts"):
             probes.append((f"{base}/wp-json/wp/v2/{kind}?slug={safe}&{fields}",
                            lambda d, u, k=kind: wordpress_claims(d, u, today, f"wp/v2/{k}")))

@@ -6,6 +6,7 @@ from typing import Any
 
 from chatbot.conversation import Lang
 from chatbot.evidence import platform
+from chatbot.evidence.network import SERVICES, network_failed
 from chatbot.i18n import t
 
 
@@ -43,8 +44,13 @@ def estimate_text(estimate: dict[str, Any] | None, lang: Lang) -> str:
     if not estimate:
         return t("checksite.no_date", lang)
     sources = ", ".join(source_name(s, lang) for s in estimate["sources"])
-    return t("checksite.estimate", lang, date=estimate["date"],
+    text = t("checksite.estimate", lang, date=estimate["date"],
              confidence=t(f"checksite.confidence.{estimate['confidence']}", lang), sources=sources)
+    rule = estimate.get("rule")
+    if rule in {"consistent_items", "heaviest"}:  # nothing corroborated it: say how it was chosen
+        items = {c.get("item") or c.get("detail") for c in estimate.get("support", [])}
+        text += " — " + t(f"evidence.rule.{rule}", lang, count=len(items), source=sources)
+    return text
 
 
 def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
@@ -53,6 +59,9 @@ def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
               "days": comparison.get("days")}
     if verdict in {"seller_first", "page_first"}:
         return t(f"checksite.comparison.{verdict}", lang, **params)
+    if comparison.get("reason") == "amazon_failed":
+        why = error_text(comparison.get("amazon_error"), "", lang).rstrip("。.")
+        return t("evidence.amazon_failed", lang, why=why)
     reason = t(f"checksite.comparison.reason.{comparison.get('reason') or 'no_page_date'}", lang, **params)
     return t("checksite.comparison.inconclusive", lang, reason=reason)
 
@@ -100,6 +109,10 @@ def source_lines(result: dict[str, Any], lang: Lang, *, skip: frozenset[str] = f
             lines.append(t("checksite.source_empty", lang, name=name))
         elif source["ok"]:
             lines.append(t("checksite.source_ok", lang, name=name, count=len(source["dates"])))
+        elif source["name"] in SERVICES and network_failed(source):
+            # Our own service did not answer: never "the site may have been taken down".
+            reason = t("evidence.service_down", lang)
+            lines.append(t("checksite.source_failed", lang, name=name, reason=reason))
         else:
             reason = error_text(source.get("error"), str(source.get("error_detail") or ""), lang)
             lines.append(t("checksite.source_failed", lang, name=name, reason=reason))
@@ -121,7 +134,7 @@ def fields(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
     for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
                        ("host_abuse_email", "host_abuse")):
         if abuse.get(key):
-            value = abuse[key]
+            value = ", ".join(abuse.get(f"{key}s") or [abuse[key]])  # every contact the registry named
             if key == "host_abuse_email" and abuse.get("host_network"):
                 value = f"{value} ({abuse['host_network']})"
             pairs.append((t(f"checksite.field.{label}", lang), value))

@@ -16,20 +16,47 @@ from chatbot.net.fetcher import FetchError
 
 SOURCE = "rdap"
 W_REGISTERED = 0.9
+MAX_PROPERTIES = 200  # jCard lines read per entity
+MAX_VALUES = 20  # values read per jCard line
+MAX_EVENTS = 100  # events read per object
 
 
-def _vcard(entity: dict[str, Any]) -> dict[str, str]:
-    """fn / email / tel from a jCard (RFC 7095): ["vcard", [[name, params, type, value], ...]]."""
-    found: dict[str, str] = {}
+def _flatten(value: Any, out: list[str], depth: int = 0) -> None:
+    if depth > 3:
+        return
+    if isinstance(value, list):
+        for item in value[:MAX_VALUES]:
+            _flatten(item, out, depth + 1)
+    elif value not in (None, ""):
+        out.append(str(value))
+
+
+def _vcard(entity: dict[str, Any]) -> dict[str, list[str]]:
+    """Every fn / email / tel of a jCard (RFC 7095): ["vcard", [[name, params, type, value, ...]]].
+
+    A property may repeat (two `email` lines), carry several values after its type (RFC 7095
+    §3.3: `["email", {}, "text", "a@x", "b@x"]`), or a structured value (a list of parts); all of
+    them are read, in order, each once."""
+    found: dict[str, list[str]] = {}
     card = entity.get("vcardArray")
     if not (isinstance(card, list) and len(card) == 2 and isinstance(card[1], list)):
         return found
-    for prop in card[1]:
-        if isinstance(prop, list) and len(prop) >= 4 and prop[0] in {"fn", "email", "tel"}:
-            value = prop[3]
-            if isinstance(value, list):
-                value = " ".join(str(v) for v in value if v)
-            found.setdefault(str(prop[0]), str(value).removeprefix("tel:").removeprefix("mailto:"))
+    for prop in card[1][:MAX_PROPERTIES]:
+        if not (isinstance(prop, list) and len(prop) >= 4 and str(prop[0]).lower() in {"fn", "email", "tel"}):
+            continue
+        name = str(prop[0]).lower()
+        values: list[str] = []
+        if name == "fn":
+            parts: list[str] = []
+            _flatten(prop[3:], parts)
+            values = [" ".join(parts)] if parts else []
+        else:
+            _flatten(prop[3:], values)
+        bucket = found.setdefault(name, [])
+        for value in values:
+            value = value.strip().removeprefix("tel:").removeprefix("mailto:")
+            if value and value not in bucket:
+                bucket.append(value)
     return found
 
 
@@ -49,9 +76,14 @@ def _roles(entity: dict[str, Any]) -> set[str]:
 
 
 def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], dict[str, Any]]:
+    """Claims and contacts from an RDAP domain answer (RFC 9083 §4.5, §5.3).
+
+    Every event counts (several `registration` events each become a claim; the latest
+    `last changed` and `expiration` are kept); entities are read at every depth (the abuse
+    contact usually sits inside the registrar); every e-mail and phone of a contact is kept."""
     claims: list[DateClaim] = []
     info: dict[str, Any] = {}
-    for event in data.get("events") or []:
+    for event in (data.get("events") or [])[:MAX_EVENTS]:
         if not isinstance(event, dict):
             continue
         action, raw = str(event.get("eventAction", "")).lower(), event.get("eventDate")
@@ -61,37 +93,48 @@ def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], di
         if action == "registration" and plausible(value, today):
             claims.append(DateClaim("registered", value, SOURCE, "site", W_REGISTERED,
                                     f"RDAP registration event: {raw}"))
-        elif action in {"expiration", "last changed"}:
-            info[action.replace(" ", "_")] = value.isoformat()
-    entities = _entities(data)
-    for entity in entities:
+        elif action in {"expiration", "last changed", "reregistration", "transfer"}:
+            key = action.replace(" ", "_")
+            info[key] = max(info.get(key, ""), value.isoformat())
+    for entity in _entities(data):
         roles = _roles(entity)
         card = _vcard(entity)
         if "registrar" in roles and "registrar" not in info:
-            info["registrar"] = card.get("fn") or entity.get("handle") or ""
+            info["registrar"] = (card.get("fn") or [""])[0] or entity.get("handle") or ""
             ids = [p.get("identifier") for p in entity.get("publicIds") or [] if isinstance(p, dict)]
             if ids:
                 info["registrar_iana_id"] = str(ids[0])
-        if "abuse" in roles and "registrar_abuse_email" not in info and card.get("email"):
-            info["registrar_abuse_email"] = card["email"]
-            if card.get("tel"):
-                info["registrar_abuse_phone"] = card["tel"]
+        if "abuse" in roles and card.get("email"):
+            emails = info.setdefault("registrar_abuse_emails", [])
+            emails.extend(e for e in card["email"] if e not in emails)
+            phones = info.setdefault("registrar_abuse_phones", [])
+            phones.extend(p for p in card.get("tel", []) if p not in phones)
+    for plural, single in (("registrar_abuse_emails", "registrar_abuse_email"),
+                           ("registrar_abuse_phones", "registrar_abuse_phone")):
+        values = info.pop(plural, [])
+        if values:
+            info[single] = values[0]  # the key earlier results had; the full list beside it
+        if len(values) > 1:
+            info[plural] = values
     return claims, info
 
 
 def parse_ip(data: dict[str, Any]) -> dict[str, Any]:
+    """The network's name, owner and every abuse e-mail from an RDAP IP network answer."""
     info: dict[str, Any] = {}
     if data.get("name"):
         info["host_network"] = str(data["name"])
+    emails: list[str] = []
     for entity in _entities(data):
         card = _vcard(entity)
-        if "abuse" in _roles(entity) and card.get("email"):
-            info["host_abuse_email"] = card["email"]
-            break
-    for entity in _entities(data):
-        if _roles(entity) & {"registrant", "administrative"} and _vcard(entity).get("fn"):
-            info["host_owner"] = _vcard(entity)["fn"]
-            break
+        if "abuse" in _roles(entity):
+            emails.extend(e for e in card.get("email", []) if e not in emails)
+        if "host_owner" not in info and _roles(entity) & {"registrant", "administrative"} and card.get("fn"):
+            info["host_owner"] = card["fn"][0]
+    if emails:
+        info["host_abuse_email"] = emails[0]
+        if len(emails) > 1:
+            info["host_abuse_emails"] = emails
     return info
 
 
@@ -102,7 +145,8 @@ async def _host(client: EvidenceClient, base: str,
         return {}
     try:
         ipaddress.ip_address(ip)
-        data, record = await client.get_json(f"{base}/ip/{ip}", source=SOURCE, max_bytes=1_000_000)
+        data, record = await client.get_json(f"{base}/ip/{ip}", source=SOURCE, max_bytes=1_000_000,
+                                             service=True)
     except (ValueError, FetchError):
         return {}
     if not isinstance(data, dict):
@@ -123,7 +167,7 @@ async def run(client: EvidenceClient, base: str, registrable: str, shared_platfo
         else:
             try:
                 data, record = await client.get_json(f"{base}/domain/{registrable}", source=SOURCE,
-                                                     max_bytes=1_000_000)
+                                                     max_bytes=1_000_000, service=True)
             except FetchError as exc:
                 result.fail(f"fetch.{exc.code}", exc.detail)
             else:

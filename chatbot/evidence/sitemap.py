@@ -18,6 +18,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import parse_iso, plausible
 from chatbot.evidence.model import DateClaim, SourceResult
+from chatbot.net.canonical import comparable
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "sitemap"
@@ -81,19 +82,11 @@ def _on_origin(loc: str, base: str) -> str:
     return f"{base}{parsed.path}{query}"
 
 
-def _comparable(url: str) -> str:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        return url
-    return f"{(parsed.host or '').lower()}{parsed.path.rstrip('/')}"
-
-
 async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResult:
     result = SourceResult(SOURCE)
     host = (url.host or "").lower()
     base = f"{url.scheme}://{url.netloc.decode('ascii')}"
-    target = _comparable(str(url))
+    target = comparable(str(url))
     seen: set[str] = set()
     entries_read: list[tuple[str, str, str]] = []  # (loc, lastmod, sitemap url)
     errors: list[str] = []
@@ -130,7 +123,7 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
             return sorted(children, key=lambda loc: 0 if "product" in loc.lower() else 1)
         record.extracted.append(f"{len(entries)} URLs")
         for loc, lastmod in entries:
-            if _comparable(loc) == target and lastmod:
+            if comparable(loc) == target and lastmod:
                 record.extracted.append(f"this page: lastmod {lastmod}")
             entries_read.append((loc, lastmod, sitemap_url))
         return []
@@ -151,7 +144,7 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
             continue
         if site_first is None or value < site_first[0]:
             site_first = (value, loc, lastmod)
-        if _comparable(loc) == target:
+        if comparable(loc) == target:
             result.dates.append(DateClaim("modified", value, SOURCE, "page", W_PAGE_LASTMOD,
                                           f"sitemap lastmod of this page: {lastmod}", url=sitemap_url))
     if site_first is not None:

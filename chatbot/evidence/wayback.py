@@ -13,6 +13,7 @@ import httpx
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import from_wayback, plausible
 from chatbot.evidence.model import DateClaim, SourceResult
+from chatbot.net.canonical import page_forms
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "wayback"
@@ -20,6 +21,10 @@ W_CAPTURE = 0.9
 DOMAIN_ROWS = 1000  # domain rows come in URL order, not date order: read a bounded sample
 FIELDS = "fl=timestamp,original,statuscode"
 STATUS_FILTER = "filter=statuscode:[23].."  # a 404 capture is no proof the page existed
+MAX_PAGE_FORMS = 3  # canonical, as given, other www form: one query each
+MAX_ROWS = 10_000  # rows read from one answer
+FORM_NOTES = {"canonical": "the link without tracking parameters", "as_given": "the link as given",
+              "alternate_host": "the link on the other www/bare host"}
 
 
 def cdx_url(base: str, target: str, *, domain: bool = False) -> str:
@@ -40,14 +45,16 @@ def first_row(data: Any) -> tuple[str, str] | None:
     if "timestamp" not in header or "original" not in header:
         return None
     ts, orig = header.index("timestamp"), header.index("original")
-    rows = [(str(r[ts]), str(r[orig])) for r in data[1:]
+    # Every row counts: the answer is in URL-key order, and one timestamp can have several rows
+    # (one per original form, or a redirect and its target); the earliest timestamp wins.
+    rows = [(str(r[ts]), str(r[orig])) for r in data[1:MAX_ROWS + 1]
             if isinstance(r, list) and len(r) > max(ts, orig) and from_wayback(str(r[ts]))]
     return min(rows) if rows else None
 
 
 async def _query(client: EvidenceClient, url: str) -> tuple[tuple[str, str] | None, str | None]:
     try:
-        data, record = await client.get_json(url, source=SOURCE, max_bytes=2_000_000)
+        data, record = await client.get_json(url, source=SOURCE, max_bytes=2_000_000, service=True)
     except FetchError as exc:
         return None, f"fetch.{exc.code}"
     if record.status != 200:
@@ -59,19 +66,31 @@ async def _query(client: EvidenceClient, url: str) -> tuple[tuple[str, str] | No
 
 async def run(client: EvidenceClient, base: str, page: httpx.URL, site_unit: str,
               today: date) -> SourceResult:
+    """First captures of the page (in each of its forms, see net.canonical) and of the store.
+
+    The index keys a page by its URL with the query, so a pasted link with tracking parameters
+    finds nothing while its canonical form does: every form is asked, the earliest wins, and
+    `info["page_match"]` says which form matched and what the archive captured."""
     result = SourceResult(SOURCE)
-    page_target = f"{page.netloc.decode('ascii')}{page.raw_path.decode('ascii')}"
-    (page_row, page_err), (home_row, home_err), (domain_row, domain_err) = await asyncio.gather(
-        _query(client, cdx_url(base, page_target)),
-        _query(client, cdx_url(base, f"{page.netloc.decode('ascii')}/")),
-        _query(client, cdx_url(base, site_unit, domain=True)),
-    )
+    forms = page_forms(page).ordered()[:MAX_PAGE_FORMS]
+    netloc = page.netloc.decode("ascii")
+    queries = [cdx_url(base, target) for _, target in forms]
+    queries += [cdx_url(base, f"{netloc}/"), cdx_url(base, site_unit, domain=True)]
+    answers = await asyncio.gather(*(_query(client, q) for q in queries))
+    page_answers, (home_row, home_err), (domain_row, domain_err) = answers[:-2], answers[-2], answers[-1]
     links: list[dict[str, str]] = []
-    if page_row and (value := from_wayback(page_row[0])) and plausible(value, today):
-        link = archive_link(base, *page_row)
-        result.dates.append(DateClaim("first_capture", value, SOURCE, "page", W_CAPTURE,
-                                      f"first Wayback capture of this page: {link}", url=link))
-        links.append({"scope": "page", "timestamp": page_row[0], "url": link})
+    matched = [(row, name, target) for (row, _), (name, target) in zip(page_answers, forms, strict=True)
+               if row]
+    if matched:
+        page_row, form, target = min(matched, key=lambda m: m[0])
+        value = from_wayback(page_row[0])
+        if value and plausible(value, today):
+            link = archive_link(base, *page_row)
+            result.dates.append(DateClaim("first_capture", value, SOURCE, "page", W_CAPTURE,
+                                          f"first Wayback capture of this page ({FORM_NOTES[form]}): {link}",
+                                          url=link))
+            links.append({"scope": "page", "timestamp": page_row[0], "url": link})
+            result.info["page_match"] = {"form": form, "query": target, "original": page_row[1]}
     site_rows = [r for r in (home_row, domain_row) if r]
     if site_rows:
         row = min(site_rows)
@@ -82,8 +101,8 @@ async def run(client: EvidenceClient, base: str, page: httpx.URL, site_unit: str
                                           f"first Wayback capture on {site_unit}: {link}", url=link))
             links.append({"scope": "site", "timestamp": row[0], "url": link})
     result.info["archive_links"] = links
-    errors = [e for e in (page_err, home_err, domain_err) if e]
-    if errors and len(errors) == 3:
+    errors = [e for _, e in page_answers if e] + [e for e in (home_err, domain_err) if e]
+    if errors and len(errors) == len(answers):
         return result.fail(errors[0])
     if errors:
         result.info["problems"] = sorted(set(errors))

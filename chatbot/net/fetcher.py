@@ -28,6 +28,7 @@ from chatbot.net.decode import ACCEPT_ENCODING, CappedDecoder, EncodingProblem, 
 from chatbot.net.limits import PerKeyLimit, SharedLimit
 from chatbot.net.pinning import PinnedTransport, pinned
 from chatbot.net.resolve import AnswerCache, Resolver, ask, system_resolver
+from chatbot.net.services import origin_of, service_origins
 from chatbot.net.urls import InvalidURL, host_of, parse_user_url, port_of
 
 USER_AGENT = f"SellerGuard/{__version__} (storefront evidence checker)"
@@ -146,10 +147,16 @@ class SafeFetcher:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def _check_url(self, url: str | httpx.URL, *, hop: str) -> httpx.URL:
+    def _trusted(self, url: str | httpx.URL, service: bool) -> bool:
+        """A request a source makes to one of our configured services, at exactly its origin."""
+        return service and origin_of(str(url)) in service_origins(self.settings)
+
+    def _check_url(self, url: str | httpx.URL, *, hop: str, trusted: bool = False) -> httpx.URL:
+        port = origin_of(str(url)) if trusted else None
+        ports = self.settings.allowed_ports | {port[2]} if port else self.settings.allowed_ports
         try:
-            return parse_user_url(str(url), allowed_ports=self.settings.allowed_ports,
-                                  allow_private=self.settings.allow_private_networks)
+            return parse_user_url(str(url), allowed_ports=ports,
+                                  allow_private=self.settings.allow_private_networks or trusted)
         except InvalidURL as exc:
             code = "blocked_address" if exc.code in {"ip_literal_private", "host_private"} else "invalid_url"
             raise FetchError(code, f"{hop}: {exc.code} {exc.detail}".strip(), url=str(url)) from None
@@ -161,7 +168,7 @@ class SafeFetcher:
             self._answers.put(host, answers)
         return answers
 
-    async def _addresses(self, url: httpx.URL) -> tuple[str, ...]:
+    async def _addresses(self, url: httpx.URL, trusted: bool = False) -> tuple[str, ...]:
         """Resolve once and check every answer; the addresses to connect to."""
         host = host_of(url)
         try:
@@ -178,7 +185,7 @@ class SafeFetcher:
                 raise FetchError("unresolvable", f"{host}: {exc}", url=str(url)) from None
         if not answers:
             raise FetchError("unresolvable", f"{host}: no addresses", url=str(url))
-        allow_private = self.settings.allow_private_networks
+        allow_private = self.settings.allow_private_networks or trusted
         for ip in answers:
             if not is_allowed_address(ip, allow_private=allow_private):
                 raise FetchError("blocked_address", f"{host} resolves to {ip}", url=str(url))
@@ -208,12 +215,15 @@ class SafeFetcher:
         headers: dict | None = None,
         follow_redirects: bool = True,
         truncate: bool = True,
+        service: bool = False,
     ) -> FetchResult:
         """GET `url`. Non-2xx statuses are results; anything unusable raises `FetchError`.
 
         A body longer than `max_bytes` (default settings.fetch_max_bytes, counted after
         decompression) is cut and marked `truncated`, or raises "too_large" when `truncate` is
-        False. `timeout` (default settings.fetch_timeout) bounds the whole fetch.
+        False. `timeout` (default settings.fetch_timeout) bounds the whole fetch. `service`: the
+        request goes to one of our configured services (see services.py): its exact origin is
+        trusted for its own port and address; any other origin gets the user policy.
         """
         transport = self._transport()
         limit = max_bytes if max_bytes is not None else self.settings.fetch_max_bytes
@@ -225,7 +235,7 @@ class SafeFetcher:
             async with asyncio.timeout(deadline), self._overall.hold():
                 return await self._follow(transport, requested, limit, deadline,
                                           self._request_headers(headers), follow_redirects, truncate,
-                                          started, fetched_at)
+                                          started, fetched_at, service)
         except TimeoutError:
             raise FetchError("timeout", f"no complete answer within {deadline:g} s", url=requested) from None
         except ssl.SSLError as exc:
@@ -237,14 +247,16 @@ class SafeFetcher:
 
     async def _follow(self, transport: PinnedTransport, requested: str, limit: int, deadline: float,
                       headers: dict[str, str], follow_redirects: bool, truncate: bool,
-                      started: float, fetched_at: datetime) -> FetchResult:
-        current = self._check_url(requested, hop="url")
+                      started: float, fetched_at: datetime, service: bool = False) -> FetchResult:
+        trusted_origin = origin_of(requested) if self._trusted(requested, service) else None
+        current = self._check_url(requested, hop="url", trusted=trusted_origin is not None)
         visited = {str(current)}
         redirects: list[str] = []
         origin = (current.scheme, current.raw_host, current.port)
         while True:
             async with self._per_host.hold(host_of(current)):
-                response, peer = await self._send(transport, current, headers, deadline)
+                trusted = trusted_origin is not None and origin_of(str(current)) == trusted_origin
+                response, peer = await self._send(transport, current, headers, deadline, trusted)
                 try:
                     location = response.headers.get("location")
                     if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
@@ -262,7 +274,8 @@ class SafeFetcher:
                 target = current.join(location.strip())
             except (httpx.InvalidURL, ValueError) as exc:
                 raise FetchError("invalid_url", f"redirect to {location!r}: {exc}", url=requested) from None
-            current = self._check_url(target, hop=f"redirect from {redirects[-1]}")
+            same = trusted_origin is not None and origin_of(str(target)) == trusted_origin
+            current = self._check_url(target, hop=f"redirect from {redirects[-1]}", trusted=same)
             if str(current) in visited:
                 raise FetchError("redirect_loop", f"{current} was already visited", url=requested)
             if len(redirects) > self.settings.max_redirects:
@@ -273,8 +286,8 @@ class SafeFetcher:
                 headers = {k: v for k, v in headers.items() if k not in _CREDENTIAL_HEADERS}
 
     async def _send(self, transport: PinnedTransport, url: httpx.URL, headers: dict[str, str],
-                    deadline: float) -> tuple[httpx.Response, str]:
-        addresses = await self._addresses(url)
+                    deadline: float, trusted: bool = False) -> tuple[httpx.Response, str]:
+        addresses = await self._addresses(url, trusted)
         # Each checked address gets a share of the deadline to connect, so one that drops packets
         # cannot use up the time the next one needed.
         timeouts = httpx.Timeout(deadline, connect=deadline / min(len(addresses), 3))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from typing import Any
 
 import httpx
 import idna
@@ -88,7 +89,10 @@ def _numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
         raise InvalidURL("host", host) from None
 
 
-def _ascii_host(host: str) -> str:
+def normalize_host(host: str) -> str:
+    """A host as typed (any case, IDN, "。" for ".", a trailing dot) in the ASCII form we
+    compare and connect to; raises `InvalidURL("host")`. The one host normaliser: the fetcher,
+    /checksite, /case site and the blocklist all read a host through it."""
     host = host.translate(_FULL_STOPS).lower()
     if host.endswith("."):
         host = host[:-1]  # the fully-qualified form names the same host
@@ -116,7 +120,7 @@ def _check_host(host: str, *, allow_private: bool) -> str:
         if not is_allowed_address(ip6, allow_private=allow_private):
             raise InvalidURL("ip_literal_private", str(ip6))
         return f"[{ip6.compressed}]"
-    ascii_host = _ascii_host(host)
+    ascii_host = normalize_host(host)
     ip4 = _numeric_ipv4(ascii_host)
     if ip4 is not None:
         if not is_allowed_address(ip4, allow_private=allow_private):
@@ -179,6 +183,14 @@ def parse_user_url(
     if url.userinfo or url.raw_host.decode("ascii").strip("[]") != host.strip("[]"):
         raise InvalidURL("not_url", "ambiguous URL")  # belt and braces: httpx must agree with us
     return url
+
+
+def user_url(text: str, settings: Any) -> httpx.URL:
+    """`parse_user_url` under the operator's policy (`settings.allowed_ports`,
+    `settings.allow_private_networks`): the one check for a URL a user typed, wherever it is
+    typed (/checksite, /case site, the fetcher's first hop); raises `InvalidURL`."""
+    return parse_user_url(text, allowed_ports=settings.allowed_ports,
+                          allow_private=settings.allow_private_networks)
 
 
 def host_of(url: httpx.URL) -> str:

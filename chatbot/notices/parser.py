@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -528,6 +528,11 @@ def _score(result: ParsedNotice, labelled: dict[str, list[str]], body: str, labe
 
 
 def parse_date(text: str) -> date | None:
-    """One date as a seller types it: 2021-04-02, 2021/4/2, 2021年4月2日, 02.04.2021, April 2, 2021."""
-    found = _find_dates(unicodedata.normalize("NFKC", text.strip())[:200])
-    return date.fromisoformat(found[0][1]) if found else None
+    """One date as a seller types it (see chatbot.typed_date, the one reader), or None when it
+    is no date, an ambiguous one, or before 1995. Not bounded by today: callers check that."""
+    from chatbot.typed_date import TypedDateError, read_typed_date
+
+    try:
+        return read_typed_date(text, date.max - timedelta(days=2))
+    except TypedDateError:
+        return None

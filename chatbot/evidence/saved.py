@@ -1,0 +1,144 @@
+"""A saved copy of the copycat's page, read offline with every page-level source.
+
+A seller often has the page saved (the site is down now). The file is read as the page would
+have been: HTML metadata, JSON-LD, CDN upload times, visible text dates, platform detection, the
+brand check. Nothing is fetched. The page's address comes from `--url`, else from what the
+browser wrote into the file (`<!-- saved from url=(0045)https://… -->`, SingleFile's `url:`
+header); a Wayback snapshot address also gives the snapshot's time as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from chatbot.evidence import combiner, page, platform
+from chatbot.evidence.dates import parse_http_date, parse_iso
+from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
+from chatbot.evidence.snapshot import parse_snapshot
+
+MAX_SAVED_BYTES = 20_000_000  # a saved page with inlined images is larger than a live one
+HEADER_CHARS = 4096  # where browsers and SingleFile write the original address
+W_SAVED = 0.2  # the file's own note of when it was saved: the seller's file, easy to edit
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{1,5}\)\s*(\S{1,2048}?)\s*-->", re.IGNORECASE)
+_SINGLEFILE_URL = re.compile(r"Page saved with SingleFile\s+url:\s*(\S{1,2048})", re.IGNORECASE)
+_SINGLEFILE_DATE = re.compile(r"saved date:\s*([^\n]{1,80})", re.IGNORECASE)
+
+
+class SavedPageError(ValueError):
+    """`code` keys the message (evidence.saved.<code>): missing, too_large, empty."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SavedPage:
+    name: str
+    body: bytes
+    sha256: str
+    url: str | None  # the page's address as the file records it, if it does
+    saved_on: date | None  # when the file says it was saved (SingleFile), if it does
+
+
+def read_saved(path: Path) -> SavedPage:
+    """Read a saved page file (at most MAX_SAVED_BYTES); raise SavedPageError."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SAVED_BYTES:
+            raise SavedPageError("too_large", str(size))
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise SavedPageError("missing", str(path)) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise SavedPageError("missing", str(exc)) from None
+    return from_bytes(path.name, body)
+
+
+def from_bytes(name: str, body: bytes) -> SavedPage:
+    """A saved page from an upload (Slack file) or a file's bytes."""
+    if len(body) > MAX_SAVED_BYTES:
+        raise SavedPageError("too_large", str(len(body)))
+    if not body.strip():
+        raise SavedPageError("empty", name)
+    head = body[:HEADER_CHARS].decode("utf-8", "replace")
+    found = _SAVED_FROM.search(head) or _SINGLEFILE_URL.search(head)
+    saved_on = None
+    if (when := _SINGLEFILE_DATE.search(head)) is not None:
+        raw = when.group(1).strip()
+        saved_on = parse_http_date(raw) or parse_iso(raw)
+    address = found.group(1) if found else None
+    return SavedPage(name, body, hashlib.sha256(body).hexdigest(), address, saved_on)
+
+
+def analyse(saved: SavedPage, url: str | None, today: date) -> tuple[list[SourceResult], FetchRecord,
+                                                                     page.PageEvidence, platform.Detection]:
+    """Page-level sources of the saved file: (sources, its evidence-log line, the page evidence,
+    the platform). `url` is the page's checked address (or None)."""
+    record = FetchRecord(source="page", url=f"file:{saved.name}",
+                         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                         final_url=url or "", sha256=saved.sha256, size=len(saved.body))
+    evidence = page.extract(saved.body, {}, url or "", today)
+    html = saved.body[:page.MAX_PARSE_BYTES].decode("utf-8", "replace")
+    host = (url or "").split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] if url else ""
+    detection = platform.detect(html, {}, host)
+    result = SourceResult("page", dates=list(evidence.claims))
+    result.info.update({"saved_file": saved.name, "sha256": saved.sha256})
+    sources = [result]
+    if saved.saved_on is not None:
+        result.dates.append(DateClaim("declared", saved.saved_on, "page", "page", W_SAVED,
+                                      f"saved date written in the file: {saved.saved_on.isoformat()}"))
+    snap = parse_snapshot(saved.url or "")
+    if snap is not None and (claim := snap.claim(today)) is not None:
+        archive = SourceResult("wayback", dates=[claim])
+        archive.info["archive_links"] = [{"scope": "page", "timestamp": snap.timestamp, "url": snap.link}]
+        sources.append(archive)
+    record.extracted.extend(f"{c.kind} {c.value.isoformat()} ({c.detail})" for c in result.dates[:40])
+    record.extracted.append(f"platform: {detection.name}")
+    return sources, record, evidence, detection
+
+
+def verdict(sources: list[SourceResult]) -> combiner.Verdict:
+    return combiner.combine([c for s in sources for c in s.dates])
+
+
+def original_url(saved: SavedPage, given: str | None) -> str | None:
+    """The address to read the page as: `--url`, else the snapshot's original, else the file's note."""
+    if given:
+        return given
+    snap = parse_snapshot(saved.url or "")
+    return snap.original if snap else saved.url
+
+
+def summary_base(url: str | None, normalized: str | None, names: Any, detection: platform.Detection,
+                 sources: list[SourceResult], record: FetchRecord) -> dict[str, Any]:
+    """The result keys /checksite always has (see engine._run_sources), for a saved page."""
+    found = verdict(sources)
+    links = [link for s in sources for link in s.info.get("archive_links", [])]
+    return {
+        "url": url or "",
+        "normalized_url": normalized or "",
+        "host": names.unit if names else "",
+        "site": names.unit if names else "",
+        "registrable": names.registrable if names else "",
+        "shared_platform": names.shared_platform if names else None,
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "platform": detection.key,
+        "platform_name": detection.name,
+        "platform_signals": list(detection.matched),
+        "page_first_seen": found.page.to_json() if found.page else None,
+        "site_first_seen": found.site.to_json() if found.site else None,
+        "sources": [s.to_json() for s in sources],
+        "abuse": {},
+        "archive_links": links,
+        "evidence": [record.to_json()],
+        "page_status": None,
+        "network": {"state": "saved", "services_down": []},
+        "saved_page": {"file": record.url.removeprefix("file:"), "sha256": record.sha256},
+    }

@@ -1,0 +1,65 @@
+"""Wayback Machine snapshot links: `https://web.archive.org/web/20200314061522/https://shop.com/p`
+is that snapshot of that URL, and the snapshot's time is itself evidence (a third party saw the
+page then). One reader for the link form, used by /checksite and the saved-page mode.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from chatbot.evidence.dates import from_wayback, plausible
+from chatbot.evidence.model import DateClaim
+
+SOURCE = "wayback"
+W_SNAPSHOT = 0.9  # the archive's own record, as a first capture
+ARCHIVE_HOSTS = frozenset({"web.archive.org", "wayback.archive.org", "archive.org"})
+# /web/<1-14 digits>[<modifier>_]/<original>; the modifier (id_, if_, im_…) picks a rendering.
+_PATH = re.compile(r"^/web/(\d{4,14})(?:[a-z]{2}_)?/+(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    timestamp: str  # as in the link, 4-14 digits
+    original: str  # the archived URL, with a scheme
+    link: str  # the snapshot link as given
+
+    @property
+    def day(self) -> date | None:
+        return from_wayback(self.timestamp.ljust(8, "0")[:8] if len(self.timestamp) >= 8 else "")
+
+    def raw_url(self, base: str) -> str:
+        """The archived page exactly as it was captured (`id_`: no archive toolbar, no rewriting)."""
+        return f"{base.rstrip('/')}/web/{self.timestamp}id_/{self.original}"
+
+    def claim(self, today: date) -> DateClaim | None:
+        value = self.day
+        if value is None or not plausible(value, today):
+            return None
+        return DateClaim("first_capture", value, SOURCE, "page", W_SNAPSHOT,
+                         f"Wayback snapshot given by the seller: {self.link}", url=self.link)
+
+
+def parse_snapshot(text: str, archive_base: str = "") -> Snapshot | None:
+    """A snapshot link on web.archive.org (or on the configured archive `archive_base`), else None."""
+    raw = (text or "").strip()
+    candidate = raw if "://" in raw[:12] else f"https://{raw}"
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    own = urlsplit(archive_base).hostname if archive_base else None
+    if host not in ARCHIVE_HOSTS and host != (own or "").lower():
+        return None
+    rest = candidate.split(parts.netloc, 1)[1]  # path and query exactly as given
+    match = _PATH.match(rest)
+    if not match:
+        return None
+    original = match.group(2)
+    if not re.match(r"^https?:/", original, re.IGNORECASE):
+        original = f"http://{original}"
+    original = re.sub(r"^(https?:)/+", r"\1//", original, flags=re.IGNORECASE)  # "http:/x" in old links
+    return Snapshot(match.group(1), original, raw)

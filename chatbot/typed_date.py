@@ -1,0 +1,109 @@
+"""The one reader for a date a seller types: `/checksite --since`, `/case since`, `/case … filed`.
+
+Accepts the forms sellers write — `2021-04-02`, `2021/4/2`, `2021.4.2`, `2021年4月2日`,
+`2 April 2021`, `April 2, 2021`, `2. April 2021`, `02.04.2021` (dots: day first, as written in
+Europe), `15/04/2021` (only one reading) — in any language of knowledge/month_names.yaml and in
+full-width digits. A slash or dash date whose day and month could swap (`04/02/2021`) is refused
+with a question naming both readings; a missing day, a two-digit year, a date in the future or
+before 1995 are refused with a code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from chatbot.months import MONTHS
+
+EARLIEST = date(1995, 1, 1)  # before the commercial web no listing or storefront existed
+MAX_INPUT = 60  # characters read; a typed date is short
+
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_NUMERIC_DAY_FIRST = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\W\d_]+)\.?,?\s*"
+                             r"(?:de\s+)?(\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
+
+
+class TypedDateError(ValueError):
+    """`code`: format | ambiguous | future | too_early. `options` holds both readings of an
+    ambiguous date (day-first, month-first)."""
+
+    def __init__(self, code: str, text: str, options: tuple[date, date] | None = None) -> None:
+        super().__init__(f"{code}: {text!r}")
+        self.code = code
+        self.text = text
+        self.options = options
+
+
+@dataclass(frozen=True)
+class _Parts:
+    year: int
+    month: int
+    day: int
+
+
+def _month(word: str) -> int | None:
+    key = word.lower().rstrip(".")
+    if key in MONTHS:
+        return MONTHS[key]
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", key) if not unicodedata.combining(ch))
+    return MONTHS.get(plain) or MONTHS.get(plain[:3]) if len(plain) >= 3 else None
+
+
+def _parts(text: str) -> _Parts:
+    if match := _YMD.match(text):
+        return _Parts(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if match := _NUMERIC_DAY_FIRST.match(text):
+        first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+        year = int(match.group(4))
+        if sep == "." or first > 12 or first == second:
+            return _Parts(year, second, first)
+        if second > 12:
+            return _Parts(year, first, second)
+        try:
+            options = (date(year, second, first), date(year, first, second))
+        except ValueError:
+            raise TypedDateError("format", text) from None
+        raise TypedDateError("ambiguous", text, options)
+    if (match := _DAY_MONTH_YEAR.match(text)) and (month := _month(match.group(2))):
+        return _Parts(int(match.group(3)), month, int(match.group(1)))
+    if (match := _MONTH_DAY_YEAR.match(text)) and (month := _month(match.group(1))):
+        return _Parts(int(match.group(3)), month, int(match.group(2)))
+    raise TypedDateError("format", text)
+
+
+def read_typed_date(text: str, today: date) -> date:
+    """The date in `text` (one date, nothing else); raise `TypedDateError`.
+
+    `today` bounds it: a listing date cannot be in the future (one day of grace for time zones).
+    """
+    cleaned = unicodedata.normalize("NFKC", (text or "").strip())[:MAX_INPUT].strip()
+    if not cleaned:
+        raise TypedDateError("format", text or "")
+    parts = _parts(cleaned)
+    try:
+        value = date(parts.year, parts.month, parts.day)
+    except ValueError:
+        raise TypedDateError("format", text) from None
+    if value > today + timedelta(days=1):
+        raise TypedDateError("future", text)
+    if value < EARLIEST:
+        raise TypedDateError("too_early", text)
+    return value
+
+
+_NOTICE_KEYS = {"format": "notice.invalid.date", "too_early": "notice.invalid.date",
+                "future": "notice.invalid.future_date", "ambiguous": "dates.ambiguous"}
+
+
+def typed_date_problem(error: TypedDateError, lang: str) -> str:
+    """What to tell a seller whose typed date was refused, in `lang` (a question when ambiguous)."""
+    from chatbot.i18n import t
+
+    params: dict[str, str] = {"value": error.text[:MAX_INPUT]}
+    if error.options:
+        params.update(day_first=error.options[0].isoformat(), month_first=error.options[1].isoformat())
+    return t(_NOTICE_KEYS[error.code], lang, **params)  # type: ignore[arg-type]

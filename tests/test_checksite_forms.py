@@ -1,0 +1,102 @@
+"""The same page under its other names: tracking parameters, www, non-Latin paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from chatbot.config import Settings
+from chatbot.context import Context
+from chatbot.db import Database
+from chatbot.evidence import platform_api
+from chatbot.evidence.engine import EvidenceEngine, LookupRequest
+from chatbot.net.canonical import canonical_url, comparable, page_forms
+from tests.fixtures.sites.server import Web, resolver, serve, settings_for
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[Web]:
+    with serve() as running:
+        yield running
+
+
+def engine_for(web: Web, settings: Settings, db: Database) -> EvidenceEngine:
+    return EvidenceEngine(Context(settings_for(web, settings), db), resolver=resolver)  # type: ignore[arg-type]
+
+
+def source(result: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in result["sources"] if s["name"] == name)
+
+
+@pytest.mark.parametrize(("pasted", "canonical"), [
+    ("http://copycat-shop.com/products/lamp?variant=39912345678&utm_source=facebook",
+     "http://copycat-shop.com/products/lamp"),
+    ("https://shop.example/products/a?fbclid=IwAR0x&gclid=Cj0K&ref=ig&size=L", "https://shop.example/products/a?size=L"),
+    ("https://shop.example/?p=4127&utm_medium=social&mc_eid=9f", "https://shop.example/?p=4127"),
+    ("https://shop.example/item?_pos=1&_sid=a1b2&_ss=r&srsltid=AfmB", "https://shop.example/item"),
+])
+def test_tracking_parameters_are_not_part_of_the_page(pasted: str, canonical: str) -> None:
+    assert str(canonical_url(httpx.URL(pasted))) == canonical
+    assert comparable(pasted) == comparable(canonical)
+
+
+def test_forms_cover_www_and_the_link_as_given() -> None:
+    forms = page_forms(httpx.URL("https://www.shop.example/products/a?utm_source=x"))
+    assert forms.ordered() == [("canonical", "www.shop.example/products/a"),
+                               ("as_given", "www.shop.example/products/a?utm_source=x"),
+                               ("alternate_host", "shop.example/products/a")]
+
+
+def test_wayback_finds_the_page_behind_a_tracked_link(web: Web, settings: Settings, db: Database) -> None:
+    url = web.shop("copycat-shop.com", "/products/lamp?variant=39912345678&utm_source=facebook")
+    result = engine_for(web, settings, db).check(LookupRequest(url, only=frozenset({"wayback"})))
+    wayback = source(result, "wayback")
+    page = next(c for c in wayback["dates"] if c["scope"] == "page")
+    assert page["value"] == "2020-03-14"
+    assert wayback["info"]["page_match"]["form"] == "canonical"
+    assert wayback["info"]["page_match"]["original"] == "http://copycat-shop.com/products/lamp"
+    assert result["page_first_seen"]["date"] == "2020-03-14"
+
+
+@pytest.mark.parametrize("path", [
+    "/panasonic-85mm-%e9%8f%a1%e9%a0%ad%e8%a9%95%e6%b8%ac/",
+    "/panasonic-85mm-%E9%8F%A1%E9%A0%AD%E8%A9%95%E6%B8%AC/",
+    "/panasonic-85mm-鏡頭評測/",
+])
+def test_wordpress_slug_in_chinese(web: Web, settings: Settings, db: Database, path: str) -> None:
+    result = engine_for(web, settings, db).check(
+        LookupRequest(web.shop("lens-notes.net", path), only=frozenset({"page", "platform_api"})))
+    assert result["platform"] == "wordpress"
+    api = source(result, "platform_api")
+    assert api["ok"], api
+    assert any(c["kind"] == "published" and c["value"] == "2020-11-03" for c in api["dates"])
+    assert result["page_first_seen"]["date"] == "2020-11-03"
+
+
+@pytest.mark.parametrize(("path", "handle"), [
+    ("/products/%E5%8F%B0%E7%81%AF-led", "台灯-led"),
+    ("/products/台灯-led.json", "台灯-led"),
+    ("/products/лампа", "лампа"),
+    ("/collections/x/products/aurora-lamp", "aurora-lamp"),
+])
+def test_shopify_handles_in_any_script(path: str, handle: str) -> None:
+    assert platform_api.shopify_handle(path) == handle
+    assert platform_api.path_part(handle).isascii()
+
+
+def test_wordpress_slug_reader() -> None:
+    assert platform_api.wordpress_slug("/2020/11/03/%E9%8F%A1%E9%A0%AD/") == "鏡頭"
+    assert platform_api.wordpress_slug("/Rose-Planter/") == "rose-planter"
+    assert platform_api.wordpress_slug("/") is None
+
+
+@pytest.mark.parametrize("path", ["/products/%E5%8F%B0%E7%81%AF-led", "/products/台灯-led"])
+def test_shopify_chinese_handle(web: Web, settings: Settings, db: Database, path: str) -> None:
+    result = engine_for(web, settings, db).check(
+        LookupRequest(web.shop("copycat-shop.com", path), brand="LUMIVA", only=frozenset({"platform_api"})))
+    api = source(result, "platform_api")
+    assert any(c["kind"] == "created" and c["value"] == "2021-05-18" for c in api["dates"]), api
+    assert any(h["where"] == "platform description" for h in result["brand_hits"])

@@ -1,0 +1,126 @@
+"""Offline is not "taken down": whose network failed decides the message and the exit code; our
+own configured services are trusted on their own port."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from chatbot.config import Settings
+from chatbot.context import Context
+from chatbot.db import Database
+from chatbot.evidence.engine import EvidenceEngine, LookupRefused, LookupRequest
+from chatbot.evidence.network import diagnose
+from tests.fixtures.sites.server import (
+    UNREACHABLE_SERVICES,
+    Web,
+    chat_on,
+    cli_env,
+    resolver,
+    serve,
+    settings_for,
+)
+
+UNREACHABLE = UNREACHABLE_SERVICES
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[Web]:
+    with serve() as running:
+        yield running
+
+
+def test_offline_is_our_network_exit_3(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "http://copycat.invalid/products/lamp", "--asin", "B0SELLER01", "--json",
+                   env=cli_env(web, **UNREACHABLE))
+    assert proc.returncode == 3, proc.stderr
+    assert "network connection or proxy" in proc.stderr
+    assert "taken down" not in proc.stderr and "--asin" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["network"]["state"] == "offline"
+    assert set(result["network"]["services_down"]) == {"wayback", "rdap", "amazon"}
+
+
+def test_offline_in_chat_in_chinese(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "http://copycat.invalid/products/lamp", "--lang", "zh",
+                   env=cli_env(web, **UNREACHABLE))
+    assert proc.returncode == 3
+    assert "网络连接或代理" in proc.stderr
+
+
+def test_site_gone_while_services_answer_exit_1(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "http://no-such-shop.invalid/products/x", env=cli_env(web))
+    assert proc.returncode == 1, proc.stderr
+    assert "does not resolve" in proc.stdout and "taken down" in proc.stdout
+    assert "network connection" not in proc.stdout + proc.stderr
+
+
+def test_a_service_down_is_named(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    env = cli_env(web, SELLERGUARD_RDAP_URL="http://rdap.invalid")
+    proc = run_cli("checksite", f"{web.base}/products/aurora-lamp", env=env)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if "registry" in x.lower() or "RDAP" in x)
+    assert "could not be reached" in line and "taken down" not in line
+
+
+def test_found_is_exit_0_and_bad_input_exit_2(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("checksite", f"{web.base}/products/aurora-lamp", env=cli_env(web)).returncode == 0
+    assert run_cli("checksite", "not a url", env=cli_env(web)).returncode == 2
+
+
+def test_diagnosis_table() -> None:
+    def s(name: str, error: str | None = None) -> dict[str, object]:
+        return {"name": name, "ok": error is None, "error": error}
+
+    assert diagnose([s("page", "fetch.unresolvable"), s("wayback", "fetch.unresolvable"),
+                     s("rdap", "fetch.connect")]).state == "offline"
+    gone = diagnose([s("page", "fetch.unresolvable"), s("wayback"), s("rdap", "not_found")])
+    assert gone.state == "site_gone"
+    assert diagnose([s("page", "fetch.timeout"), s("wayback")]).state == "site_unreachable"
+    one_down = diagnose([s("page"), s("wayback", "fetch.unresolvable"), s("rdap")])
+    assert one_down.state == "ok" and one_down.services_down == ("wayback",)
+
+
+# -- configured services on their own port ------------------------------------------------------
+def mirror_resolver(host: str) -> list[str]:
+    if host in {"rdap-mirror", "archive-mirror"}:
+        return ["127.0.0.1"]
+    return resolver(host)
+
+
+def test_services_on_other_ports_are_trusted_for_that_origin_only(web: Web, settings: Settings,
+                                                                  db: Database) -> None:
+    config = settings_for(web, settings, allow_private_networks=False, allowed_ports=frozenset({80, 443}),
+                          rdap_url=f"http://rdap-mirror:{web.port}/rdap",
+                          wayback_url=f"http://archive-mirror:{web.port}")
+    engine = EvidenceEngine(Context(config, db), resolver=mirror_resolver)  # type: ignore[arg-type]
+    result = engine.check(LookupRequest("https://glowpeak-shop.com/products/aurora-lamp",
+                                        only=frozenset({"rdap", "wayback"})))
+    rdap = next(s for s in result["sources"] if s["name"] == "rdap")
+    wayback = next(s for s in result["sources"] if s["name"] == "wayback")
+    assert rdap["ok"] and rdap["dates"], rdap
+    assert wayback["ok"] and wayback["dates"], wayback
+    # A user who types the service's address gets the user policy: refused.
+    with pytest.raises(LookupRefused) as caught:
+        engine.check(LookupRequest(f"http://rdap-mirror:{web.port}/rdap/domain/glowpeak-shop.com"))
+    assert caught.value.key == "fetch.url.port"
+
+
+@pytest.mark.parametrize("value", ["http://rdap-mirror:99999/", "rdap-mirror:8080", "http://u:pw@rdap.example/"])
+def test_a_wrong_service_url_fails_at_start_up(run_cli, web: Web, value: str) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "https://shop.example/", env=cli_env(web, SELLERGUARD_RDAP_URL=value))
+    assert proc.returncode == 2
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "SELLERGUARD_RDAP_URL" in lines[0]
+
+
+def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_settings, chat) -> None:  # type: ignore[no-untyped-def]
+    chat_on(web, app, with_settings, wayback_url="http://archive.invalid", rdap_url="http://rdap.invalid",
+            amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
+    english = chat.one("/checksite http://copycat.invalid/products/lamp --asin B0SELLER01")
+    assert not english.ok and "connection or proxy" in english.text
+    assert "taken down" not in english.text and "--asin" not in english.text
+    hant = chat.one("查站 http://copycat.invalid/products/lamp", lang="zh-Hant")
+    assert not hant.ok and "網路連線或代理" in hant.text

@@ -1,0 +1,95 @@
+"""Saved pages and archive snapshots: the site is down, the seller has a copy or a Wayback link."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from chatbot.app import SellerGuard
+from chatbot.evidence.snapshot import parse_snapshot
+from tests.conftest import Chat
+from tests.fixtures.sites.server import UNREACHABLE_SERVICES, Web, chat_on, cli_env, serve
+
+SAVED = Path(__file__).parent / "fixtures" / "saved"
+NOWHERE = UNREACHABLE_SERVICES  # a saved page is read offline: unreachable services change nothing
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[Web]:
+    with serve() as running:
+        yield running
+
+
+def test_saved_page_read_offline(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    hits = len(web.hits)
+    proc = run_cli("checksite", "--html", str(SAVED / "sandy-throw-chrome.html"), "--url",
+                   "https://copycat-shop.com/products/throw", "--brand", "LUMIVA", "--since", "2015-06-01",
+                   "--json", env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["host"] == "copycat-shop.com" and result["platform"] == "shopify"
+    assert result["site_first_seen"]["date"] == "2016-04-21"
+    assert result["page_first_seen"]["date"] == "2019-10-16"
+    assert result["brand_hits"] and result["saved_page"]["file"] == "sandy-throw-chrome.html"
+    assert result["evidence"][0]["url"] == "file:sandy-throw-chrome.html" and result["evidence"][0]["sha256"]
+    assert result["comparison"]["seller_date"] == "2015-06-01"
+    assert len(web.hits) == hits  # nothing fetched
+
+
+def test_saved_page_address_from_the_file(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "--html", str(SAVED / "sandy-throw-chrome.html"), env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 0, proc.stderr
+    assert "copycat-shop.com" in proc.stdout and "nothing was fetched" in proc.stdout
+
+
+def test_saved_wayback_copy_carries_the_snapshot_time(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "--html", str(SAVED / "arc-lamp-singlefile.html"), "--json",
+                   env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["normalized_url"] == "https://copycat-shop.com/products/lamp"
+    assert result["page_first_seen"]["date"] == "2020-03-14"
+    assert "wayback" in result["page_first_seen"]["sources"]
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["--html", "no-such-file.html"], "no such file"),
+    (["--url", "https://copycat-shop.com/p"], "--html"),
+    (["https://copycat-shop.com/p", "--html", "x.html"], "--html"),
+])
+def test_saved_page_bad_input_exit_2(run_cli, web: Web, args: list[str], reason: str) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", *args, env=cli_env(web))
+    assert proc.returncode == 2 and reason in proc.stderr
+
+
+@pytest.mark.parametrize(("link", "timestamp", "original"), [
+    ("https://web.archive.org/web/20200314061522/https://copycat-shop.com/products/lamp",
+     "20200314061522", "https://copycat-shop.com/products/lamp"),
+    ("web.archive.org/web/2020031406im_/http:/copycat-shop.com/p?variant=1", "2020031406",
+     "http://copycat-shop.com/p?variant=1"),
+    ("http://web.archive.org/web/20190101000000*/copycat-shop.com", None, None),
+    ("https://copycat-shop.com/web/20200314061522/x", None, None),
+])
+def test_snapshot_links(link: str, timestamp: str | None, original: str | None) -> None:
+    snap = parse_snapshot(link)
+    assert (snap.timestamp, snap.original) == (timestamp, original) if snap else timestamp is None
+
+
+@pytest.fixture
+def bot(app: SellerGuard, web: Web, with_settings: Callable[..., SellerGuard]) -> SellerGuard:
+    return chat_on(web, app, with_settings)  # type: ignore[return-value]
+
+
+def test_snapshot_link_in_chat_is_that_snapshot(bot: SellerGuard, chat: Chat, web: Web) -> None:
+    link = f"{web.base}/web/20200314061522/http://copycat-shop.com/products/lamp"
+    reply = chat.one(f"/checksite {link}")
+    result = reply.data
+    assert result["normalized_url"] == "http://copycat-shop.com/products/lamp"
+    assert result["snapshot"]["timestamp"] == "20200314061522"
+    assert result["page_first_seen"]["date"] == "2020-03-14"
+    page = next(s for s in result["sources"] if s["name"] == "page")
+    assert page["ok"] and result["platform"] == "shopify"  # the archived copy was read
+    assert any("/web/20200314061522id_/" in e["url"] for e in result["evidence"])

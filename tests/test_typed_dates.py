@@ -1,0 +1,82 @@
+"""One reader for a date a seller types, and one parser for a URL: every path agrees."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from chatbot.evidence.options import OptionError, parse_chat
+from chatbot.typed_date import TypedDateError, read_typed_date
+from tests.conftest import Chat
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("2021-04-02", date(2021, 4, 2)), ("2021/4/2", date(2021, 4, 2)), ("2021.4.2", date(2021, 4, 2)),
+    ("2021年4月2日", date(2021, 4, 2)), ("２０２１年４月２日", date(2021, 4, 2)),
+    ("2 April 2021", date(2021, 4, 2)), ("April 2, 2021", date(2021, 4, 2)),
+    ("Apr 2nd 2021", date(2021, 4, 2)),
+    ("2. April 2021", date(2021, 4, 2)), ("2 de abril de 2021", date(2021, 4, 2)),
+    ("2 avril 2021", date(2021, 4, 2)),
+    ("02.04.2021", date(2021, 4, 2)), ("15/04/2021", date(2021, 4, 15)), ("04/15/2021", date(2021, 4, 15)),
+    ("04/04/2021", date(2021, 4, 4)),
+])
+def test_forms_sellers_write(typed: str, expected: date) -> None:
+    assert read_typed_date(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("04/02/2021", "ambiguous"), ("4-2-2021", "ambiguous"), ("someday", "format"), ("2021-02-30", "format"),
+    ("April 2021", "format"), ("21/4/2", "format"), ("2999-01-01", "future"), ("1990-05-01", "too_early"),
+    ("", "format"),
+])
+def test_refused_forms(typed: str, code: str) -> None:
+    with pytest.raises(TypedDateError) as caught:
+        read_typed_date(typed, TODAY)
+    assert caught.value.code == code
+
+
+def test_ambiguous_date_names_both_readings() -> None:
+    with pytest.raises(TypedDateError) as caught:
+        read_typed_date("04/02/2021", TODAY)
+    assert caught.value.options == (date(2021, 2, 4), date(2021, 4, 2))
+
+
+def test_checksite_since_reads_what_case_since_reads() -> None:
+    assert parse_chat("https://shop.example/p --since 2021/4/2", TODAY).request.since == date(2021, 4, 2)
+    assert parse_chat("https://shop.example/p --since 2021年4月2日", TODAY).request.since == date(2021, 4, 2)
+    with pytest.raises(OptionError) as caught:
+        parse_chat("https://shop.example/p --since 04/02/2021", TODAY)
+    assert caught.value.key == "dates.ambiguous"
+
+
+def _case(chat: Chat) -> int:
+    reply = chat("/notice trademark")[0]
+    return int(reply.data["case"]["id"])
+
+
+def test_case_since_and_checksite_since_agree(chat: Chat) -> None:
+    case_id = _case(chat)
+    assert chat.one(f"/case {case_id} since 2021/4/2").data["case"]["listing_date"] == "2021-04-02"
+    assert chat.one(f"/case {case_id} since 2 April 2021").data["case"]["listing_date"] == "2021-04-02"
+    asked = chat.one(f"/case {case_id} since 04/02/2021")
+    assert "2021-02-04" in asked.text and "2021-04-02" in asked.text and "?" in asked.text
+    checksite = chat.one("/checksite https://shop.example/p --since 04/02/2021")
+    assert not checksite.ok and "2021-02-04" in checksite.text
+
+
+@pytest.mark.parametrize("bad", [
+    "http://evil.com\\@good.com/", "http://user@good.com/", "ftp://good.com/", "http://169.254.169.254/",
+])
+def test_case_site_refuses_what_the_fetcher_refuses(chat: Chat, bad: str) -> None:
+    case_id = _case(chat)
+    reply = chat.one(f"/case {case_id} site {bad}")
+    assert not reply.ok and not (reply.data.get("case") or {}).get("storefront_urls")
+
+
+def test_case_site_stores_the_normalised_url(chat: Chat) -> None:
+    case_id = _case(chat)
+    reply = chat.one(f"/case {case_id} site Copycat.Example。com/p/1")
+    assert reply.data["case"]["storefront_urls"] == ["https://copycat.example.com/p/1"]
