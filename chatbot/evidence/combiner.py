@@ -8,6 +8,7 @@ the reason. Confidence grows with the weight of the independent sources that agr
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,6 +21,10 @@ STRONG = 0.6  # a claim this heavy stands alone
 HIGH, MEDIUM = 1.2, 0.6  # summed weight of agreeing sources for high / medium confidence
 TOO_CLOSE_DAYS = 2  # time zones and crawl delays: closer than this is no ordering
 IGNORED_KINDS = {"fetched"}  # the server clock at fetch time says nothing about age
+# A copycat controls how many dates its page, sitemap or archive answer holds: each source counts
+# with at most this many claims (its earliest and its heaviest), so the agreement windows below
+# cost at most (sources × MAX_CLAIMS_PER_SOURCE)² comparisons whatever the page repeats.
+MAX_CLAIMS_PER_SOURCE = 40
 
 
 @dataclass
@@ -62,16 +67,37 @@ def _confidence(weight: float) -> str:
     return "high" if weight >= HIGH else "medium" if weight >= MEDIUM else "low"
 
 
+def bounded(claims: list[DateClaim]) -> list[DateClaim]:
+    """At most MAX_CLAIMS_PER_SOURCE claims per source: the earliest half and the heaviest half
+    (ties keep the earlier), so neither the first date nor the strongest one is ever dropped."""
+    by_source: dict[str, list[DateClaim]] = {}
+    for claim in claims:
+        by_source.setdefault(claim.source, []).append(claim)
+    kept: list[DateClaim] = []
+    half = MAX_CLAIMS_PER_SOURCE // 2
+    for group in by_source.values():
+        if len(group) <= MAX_CLAIMS_PER_SOURCE:
+            kept += group
+            continue
+        earliest = sorted(group, key=lambda c: (effective(c), -c.weight))[:half]
+        heaviest = sorted(group, key=lambda c: (-c.weight, effective(c)))
+        chosen = {id(c) for c in earliest}
+        kept += earliest + [c for c in heaviest if id(c) not in chosen][:MAX_CLAIMS_PER_SOURCE - half]
+    return kept
+
+
 def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Estimate | None:
     """The earliest credible date among `claims` (already filtered to one scope).
 
     `not_before`: a bound below which a date is impossible (a store page cannot predate its
-    domain's registration); such dates are set aside, not believed.
+    domain's registration); such dates are set aside, not believed. Claims are first capped per
+    source (`bounded`), and each agreement window is found by bisection over the sorted days.
     """
-    usable = sorted((c for c in claims if c.kind not in IGNORED_KINDS and c.weight > 0),
+    usable = sorted((c for c in bounded(claims) if c.kind not in IGNORED_KINDS and c.weight > 0),
                     key=lambda c: (effective(c), -c.weight))
     if not usable:
         return None
+    days = [effective(c).toordinal() for c in usable]
 
     def impossible(claim: DateClaim) -> bool:
         # The archive's own crawl date cannot be faked by the site; anything else can.
@@ -83,7 +109,9 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None) -> Esti
             set_aside.append((claim, "before_registration"))
             continue
         day = effective(claim)
-        window = [c for c in usable if abs((effective(c) - day).days) <= AGREE_DAYS and not impossible(c)]
+        low = bisect.bisect_left(days, day.toordinal() - AGREE_DAYS)
+        high = bisect.bisect_right(days, day.toordinal() + AGREE_DAYS)
+        window = [c for c in usable[low:high] if not impossible(c)]
         others = [c for c in window if c.source != claim.source]
         weight = _independent_weight(window)
         if claim.weight >= STRONG or others:
