@@ -9,7 +9,6 @@ A line holding only three double quotes starts a multi-line message (a pasted no
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from typing import TextIO
@@ -17,6 +16,7 @@ from typing import TextIO
 from chatbot.app import SellerGuard
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
+from chatbot.printable import printable_json
 from chatbot.render import Style, render_text
 
 PROMPT = "you> "
@@ -41,7 +41,7 @@ class ConsoleChat:
 
     def emit(self, reply: Reply) -> None:
         if self.as_json:
-            self.out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+            self.out.write(printable_json(reply.to_json()) + "\n")
         else:
             self.out.write(render_text(reply, self.style) + "\n\n")
         self.out.flush()

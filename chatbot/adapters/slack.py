@@ -419,7 +419,8 @@ class SlackAdapter:
     def _post_placeholder(self, client: WebClient, target: Target, lang: Lang, args: str,
                           respond: Respond | None) -> None:
         first_word = args.split()[0] if args.split() else ""
-        text = t("slack.checking", lang, target=first_word) if first_word else t("slack.checking_any", lang)
+        text = kit.message_text(t("slack.checking", lang, target=first_word) if first_word
+                                else t("slack.checking_any", lang))
         try:
             posted = client.chat_postMessage(channel=target.channel, text=text,
                                              thread_ts=target.thread_ts or None)
@@ -523,7 +524,7 @@ class SlackAdapter:
                 error = type(exc).__name__
             log.info("upload of %s to %s failed: %s", attachment.filename, channel or "DM", error)
         log.warning("upload of %s failed everywhere: %s", attachment.filename, error)
-        note = t("slack.upload_failed", lang, filename=attachment.filename, error=error)
+        note = kit.message_text(t("slack.upload_failed", lang, filename=attachment.filename, error=error))
         try:
             client.chat_postEphemeral(channel=target.channel, user=target.user, text=note,
                                       thread_ts=target.thread_ts or None)

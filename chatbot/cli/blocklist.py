@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -24,6 +23,7 @@ from chatbot.blocklist.service import Actor, BlocklistService, ReportInput
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, default_user, fail, open_app, parse_actor
 from chatbot.conversation import Lang, Reply
 from chatbot.i18n import normalize_lang
+from chatbot.printable import printable_json
 from chatbot.render import render_text
 
 Command = Callable[[BlocklistService, Actor, argparse.Namespace, Lang], Reply]
@@ -109,7 +109,7 @@ def _actor(args: argparse.Namespace, app: SellerGuard) -> Actor:
 
 def _emit(reply: Reply, as_json: bool, out: TextIO = sys.stdout) -> None:
     if as_json:
-        out.write(json.dumps(reply.data, ensure_ascii=False, indent=2) + "\n")
+        out.write(printable_json(reply.data, indent=2) + "\n")
     else:
         out.write(render_text(reply) + "\n")
 
