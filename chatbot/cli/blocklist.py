@@ -104,7 +104,10 @@ def _lang(args: argparse.Namespace, app: SellerGuard) -> Lang:
 
 def _actor(args: argparse.Namespace, app: SellerGuard) -> Actor:
     platform, user = parse_actor(args.user or default_user())
-    return Actor(f"{platform}:{user}", is_moderator=app.is_moderator(platform, user))
+    # The terminal trusts --user as typed (whoever can run this command can claim anyone);
+    # the audit log keeps the operating-system user beside the claimed identity.
+    return Actor(f"{platform}:{user}", is_moderator=app.is_moderator(platform, user),
+                 os_user=default_user()[:64])
 
 
 def _emit(reply: Reply, as_json: bool, out: TextIO = sys.stdout) -> None:
