@@ -68,8 +68,14 @@ def _in_case_lang(msg: Incoming, lang: str, value_only: bool) -> Incoming:
     return msg.with_(lang=lang) if value_only else msg
 
 
+MAX_WORD_CHARS = 40  # longer than any command, answer or type word: not converted, never matches
+
+
 def _norm(text: str) -> str:
-    return to_simplified(text.strip().lower()).strip(" .!?,;。！？，；~")
+    text = text.strip().lower()
+    if len(text) > MAX_WORD_CHARS:
+        return text
+    return to_simplified(text).strip(" .!?,;。！？，；~")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import string
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,8 @@ from hypothesis import strategies as st
 from chatbot import i18n, intents
 from chatbot.evidence.options import OptionError, parse_chat
 from chatbot.notices.parser import parse_notice
+
+pytest_plugins = ["tests.slack_fake"]
 
 LONG_WORD = "".join(random.Random(9).choice(string.ascii_lowercase) for _ in range(2990))
 
@@ -117,3 +120,60 @@ def test_option_parsing_refuses_hostile_input_cleanly(text):
 ])
 def test_notice_parser_survives_hostile_pastes(text):
     parse_notice(text)  # must return; the parser caps what it reads (MAX_PARSE_CHARS)
+
+
+@pytest.fixture
+def converted() -> Iterator[list[int]]:
+    """Counts characters handed to OpenCC (script conversion costs microseconds per character)."""
+    counts: list[int] = []
+    saved = [(conv, conv.convert) for conv in (i18n._T2S, i18n._S2T)]
+    for conv, original in saved:
+        def counting(text: str, original=original) -> str:  # type: ignore[no-untyped-def]
+            counts.append(len(text))
+            return original(text)
+        conv.convert = counting  # type: ignore[method-assign]
+    yield counts
+    for conv, original in saved:
+        conv.convert = original  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 59_000,
+    "." * 59_000,
+    "https://" + "a." * 29_000 + "com",
+    "a@" * 29_000,
+    "/report https://copy.example " + "x" * 50_000,
+    "/blocklist check " + "y" * 50_000,
+    "/checksite " + "z" * 50_000,
+    "收到侵權投訴" * 9_000,
+])
+def test_a_huge_message_does_bounded_work(chat, converted, variants, text):
+    chat("warm up", direct=True)
+    converted.clear()
+    replies = chat(text, direct=True)
+    assert replies  # a clear answer (an error, a refusal, a help text), never a crash
+    assert sum(converted) <= 4 * intents.SCAN_CHARS
+    assert sum(variants) <= intents.SCAN_CHARS * intents.MAX_TYPO_WORD
+
+
+def test_a_plain_slack_channel_message_of_2000_letters(start_slack, variants, monkeypatch):
+    """The issue's instance: a 2,000-letter channel message took a worker to 3.8 GB."""
+    judged: list[str] = []
+    original = intents.classify
+
+    def recording(text: str) -> intents.Intent | None:
+        found = original(text)
+        judged.append(text)
+        return found
+
+    monkeypatch.setattr(intents, "classify", recording)
+    rig = start_slack()
+    event = {"type": "message", "channel_type": "channel", "user": "UALICE", "channel": "C0GENERAL",
+             "ts": "1700000700.000100", "text": LONG_WORD[:2000]}
+    assert rig.event(event, event_id="Ev0LONGWORD").status_code == 200
+    deadline = time.monotonic() + 15
+    while LONG_WORD[:2000] not in judged and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert LONG_WORD[:2000] in judged, "the message was never judged"
+    assert sum(variants) == 0  # the long word built no typo variants
+    assert not [c for c in rig.fake.of("chat.postMessage") if c.params.get("channel") == "C0GENERAL"]
