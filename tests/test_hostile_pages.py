@@ -163,3 +163,18 @@ def test_checksite_on_the_asset_url_page(run_cli, web):
     page_source = next(s for s in result["sources"] if s["name"] == "page")
     assert page_source["ok"] and page_source["error"] is None
     assert {s["name"] for s in result["sources"]} >= {"page", "platform_api", "sitemap", "wayback", "rdap"}
+
+
+def test_rdap_and_archive_answers_are_read_to_a_bound():
+    from chatbot.evidence import rdap, wayback
+
+    nested = {"roles": ["abuse"], "vcardArray": ["vcard", [["email", {}, "text", "a@b.example"]] * 10_000]}
+    answer = {"entities": [{"roles": ["registrar"], "entities": [nested] * 1_000}] * 1_000,
+              "events": [{"eventAction": "registration", "eventDate": "2020-01-01T00:00:00Z"}] * 10_000}
+    assert len(rdap._entities(answer)) == rdap.MAX_ENTITIES
+    claims, info = rdap.parse_domain(answer, TODAY)
+    assert len(claims) <= rdap.MAX_EVENTS and info["registrar_abuse_email"] == "a@b.example"
+    assert rdap.parse_domain({"entities": {"not": "a list"}, "events": "nope"}, TODAY) == ([], {})
+    rows = [["timestamp", "original"]] + [["20200101000000", "https://a.example/"]] * 50_000
+    assert wayback.first_row([*rows, ["20000101000000", "https://a.example/old"]]) == \
+        ("20200101000000", "https://a.example/")  # rows past the cap are not read

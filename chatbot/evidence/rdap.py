@@ -16,6 +16,10 @@ from chatbot.net.fetcher import FetchError
 
 SOURCE = "rdap"
 W_REGISTERED = 0.9
+# A registry answer is small; a hostile one is read this far only (each loop is linear anyway).
+MAX_ENTITIES = 200  # entities, nested ones included, at most 4 deep
+MAX_EVENTS = 100
+MAX_VCARD_PROPERTIES = 100
 
 
 def _vcard(entity: dict[str, Any]) -> dict[str, str]:
@@ -24,7 +28,7 @@ def _vcard(entity: dict[str, Any]) -> dict[str, str]:
     card = entity.get("vcardArray")
     if not (isinstance(card, list) and len(card) == 2 and isinstance(card[1], list)):
         return found
-    for prop in card[1]:
+    for prop in card[1][:MAX_VCARD_PROPERTIES]:
         if isinstance(prop, list) and len(prop) >= 4 and prop[0] in {"fn", "email", "tel"}:
             value = prop[3]
             if isinstance(value, list):
@@ -33,15 +37,21 @@ def _vcard(entity: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _entities(node: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     out = []
     if depth > 4:
         return out
-    for entity in node.get("entities") or []:
+    for entity in _list(node.get("entities"))[:MAX_ENTITIES]:
         if isinstance(entity, dict):
             out.append(entity)
             out.extend(_entities(entity, depth + 1))
-    return out
+        if len(out) >= MAX_ENTITIES:
+            break
+    return out[:MAX_ENTITIES]
 
 
 def _roles(entity: dict[str, Any]) -> set[str]:
@@ -51,7 +61,7 @@ def _roles(entity: dict[str, Any]) -> set[str]:
 def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], dict[str, Any]]:
     claims: list[DateClaim] = []
     info: dict[str, Any] = {}
-    for event in data.get("events") or []:
+    for event in _list(data.get("events"))[:MAX_EVENTS]:
         if not isinstance(event, dict):
             continue
         action, raw = str(event.get("eventAction", "")).lower(), event.get("eventDate")

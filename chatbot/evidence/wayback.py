@@ -18,6 +18,7 @@ from chatbot.net.fetcher import FetchError
 SOURCE = "wayback"
 W_CAPTURE = 0.9
 DOMAIN_ROWS = 1000  # domain rows come in URL order, not date order: read a bounded sample
+MAX_ROWS_READ = 2 * DOMAIN_ROWS  # an answer with more rows than asked for is read this far only
 FIELDS = "fl=timestamp,original,statuscode"
 STATUS_FILTER = "filter=statuscode:[23].."  # a 404 capture is no proof the page existed
 
@@ -40,7 +41,7 @@ def first_row(data: Any) -> tuple[str, str] | None:
     if "timestamp" not in header or "original" not in header:
         return None
     ts, orig = header.index("timestamp"), header.index("original")
-    rows = [(str(r[ts]), str(r[orig])) for r in data[1:]
+    rows = [(str(r[ts]), str(r[orig])) for r in data[1:MAX_ROWS_READ + 1]
             if isinstance(r, list) and len(r) > max(ts, orig) and from_wayback(str(r[ts]))]
     return min(rows) if rows else None
 
