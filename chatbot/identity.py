@@ -112,7 +112,7 @@ def accounts_of(session: Session, account: str) -> list[str]:
         return [account]
     root = me.person_id or me.id
     rows = session.scalars(select(Member).where((Member.id == root) | (Member.person_id == root)))
-    others = sorted(f"{m.platform}:{m.external_id}" for m in rows) if root else []
+    others = sorted(f"{m.platform}:{m.external_id}" for m in rows)
     return [account, *(a for a in others if a != account)]
 
 

@@ -148,3 +148,32 @@ def test_the_terminal_records_the_os_user_beside_the_claimed_identity(run_cli, d
     with db.session() as session:
         row = session.scalars(select(AuditRow).where(AuditRow.entry_id == entry)).one()
         assert (row.actor, row.os_user) == ("console:mod", getpass.getuser())
+
+
+def test_the_audit_migration_goes_down_and_up_again(fresh_database_url):
+    from alembic import command
+
+    from chatbot.db import Database
+    from chatbot.db.migrate import alembic_config, upgrade
+
+    database = Database(fresh_database_url)
+    try:
+        upgrade(database)
+        command.downgrade(alembic_config(database), "0008")
+        entry = ("INSERT INTO blocklist_entries (unit, unicode_unit, registrable, state, reasons, reporters, "
+                 "flags, note, first_reported, updated_at) VALUES ('a.example', 'a.example', 'a.example', "
+                 "'reported', '', 0, '', '', '2026-01-01', '2026-01-01')")
+        audit = ("INSERT INTO blocklist_audit (entry_id, actor, action, reason, detail, created_at) "
+                 "SELECT id, 'console:x', 'create', '', '{}', '2026-01-01' FROM blocklist_entries")
+        with database.engine.begin() as conn:  # no triggers left: an audit row may change again
+            conn.execute(text(entry))
+            conn.execute(text(audit))
+            conn.execute(text("UPDATE blocklist_audit SET reason = 'changed'"))
+        upgrade(database)
+        with pytest.raises(DBAPIError), database.engine.begin() as conn:
+            conn.execute(text("UPDATE blocklist_audit SET reason = 'again'"))
+        with database.engine.connect() as conn:
+            rows = conn.execute(text("SELECT reason, os_user FROM blocklist_audit")).all()
+        assert [tuple(r) for r in rows] == [("changed", None)]
+    finally:
+        database.dispose()

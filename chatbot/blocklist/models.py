@@ -85,6 +85,7 @@ class AuditRow(Base):
     be deleted; the ORM guard below only gives a clearer error earlier."""
 
     __tablename__ = "blocklist_audit"
+    __table_args__ = (Index("ix_blocklist_audit_actor_created", "actor", "created_at"),)  # rate limits
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("blocklist_entries.id", ondelete="RESTRICT"),

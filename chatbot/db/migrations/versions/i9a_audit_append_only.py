@@ -1,6 +1,7 @@
 """blocklist_audit is append-only in the database: triggers refuse UPDATE and DELETE (and, on
 PostgreSQL, TRUNCATE); deleting an entry no longer cascades to its audit rows; the OS user who
-ran a terminal command is recorded beside the identity it claimed
+ran a terminal command is recorded beside the identity it claimed; audit rows are indexed by
+actor and time (appeals count against the rate limit)
 
 Revision ID: i9a
 Revises: 0008
@@ -46,6 +47,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("os_user", sa.String(64), nullable=True))
         batch.drop_constraint(FK, type_="foreignkey")
         batch.create_foreign_key(FK, "blocklist_entries", ["entry_id"], ["id"], ondelete="RESTRICT")
+    # Appeals count against a person's rate limit: their audit rows are found by actor and time.
+    op.create_index("ix_blocklist_audit_actor_created", "blocklist_audit", ["actor", "created_at"])
     for statement in SQLITE_TRIGGERS if _sqlite() else POSTGRES_TRIGGERS:
         op.execute(statement)
 
@@ -58,6 +61,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS blocklist_audit_no_change ON blocklist_audit")
         op.execute("DROP TRIGGER IF EXISTS blocklist_audit_no_truncate ON blocklist_audit")
         op.execute("DROP FUNCTION IF EXISTS blocklist_audit_append_only()")
+    op.drop_index("ix_blocklist_audit_actor_created", table_name="blocklist_audit")
     with op.batch_alter_table("blocklist_audit") as batch:
         batch.drop_constraint(FK, type_="foreignkey")
         batch.create_foreign_key(FK, "blocklist_entries", ["entry_id"], ["id"], ondelete="CASCADE")
