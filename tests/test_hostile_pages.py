@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from chatbot.config import Settings
 from chatbot.context import Context
 from chatbot.db import Database
+from chatbot.evidence import budget as budget_module
 from chatbot.evidence import combiner, page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
 from chatbot.evidence.model import DateClaim
@@ -82,7 +83,7 @@ def test_extraction_stops_at_the_deadline_with_what_it_found():
     budget = page.Budget(deadline=40, clock=lambda: next(ticks))  # a clock that ticks per look
     evidence = extract(hostile_page("many-dates", 4) or b"", budget)
     assert not evidence.complete
-    assert budget.steps < 40 * page.CHECK_EVERY
+    assert budget.steps < 40 * budget_module.CHECK_EVERY
 
 
 @st.composite

@@ -11,8 +11,7 @@ from __future__ import annotations
 import heapq
 import json
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import from_unix, parse_http_date, parse_iso, plausible
 from chatbot.evidence.model import DateClaim
 from chatbot.months import MONTHS
@@ -34,7 +34,6 @@ MAX_LD_NODES = 2_000  # JSON-LD objects walked over all scripts
 MAX_ASSET_URLS = 5_000  # image URLs examined for upload dates
 MAX_ASSET_CLAIMS = 10  # per scope (product / site): a gallery of 300 images says nothing more
 MAX_SEGMENTS = 1_000  # words kept for the brand check (alt texts, meta descriptions, ...)
-CHECK_EVERY = 256  # loop steps between two looks at the clock
 
 # Weights: how hard a copycat would find it to fake or move the date (see model.DateClaim).
 W_LAST_MODIFIED = 0.3
@@ -81,38 +80,6 @@ _TEXT_DATES = [
     re.compile(r"\b(3[01]|[12]\d|0?[1-9])\s+(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?"
                r"\s+((?:19|20)\d{2})\b", re.IGNORECASE),
 ]
-
-
-class ExtractionTimeout(Exception):
-    """The extraction budget ran out; what was found so far is kept (see `extract`)."""
-
-
-class Budget:
-    """A deadline for CPU work on one page, checked between stages and every CHECK_EVERY loop
-    steps, so the lookup's deadline really ends the work; `steps` counts loop steps (tests
-    and benchmarks assert on it instead of on wall time)."""
-
-    def __init__(self, deadline: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.deadline = deadline  # clock() value, or None for no deadline
-        self.clock = clock
-        self.steps = 0
-
-    def check(self) -> None:
-        if self.deadline is not None and self.clock() >= self.deadline:
-            raise ExtractionTimeout()
-
-    def step(self) -> None:
-        self.steps += 1
-        if self.steps % CHECK_EVERY == 0:
-            self.check()
-
-    def each(self, items: Iterable[Any]) -> Iterator[Any]:
-        for item in items:
-            self.step()
-            yield item
-
-
-_UNBOUNDED = Budget()
 
 
 @dataclass
@@ -187,7 +154,7 @@ def _images_of(value: Any) -> Iterator[str]:
 
 
 def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
-                  budget: Budget = _UNBOUNDED) -> list[DateClaim]:
+                  budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     nodes = 0
     for script in budget.each(root.iter("script")):
@@ -221,7 +188,7 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
 
 
 def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
-                budget: Budget = _UNBOUNDED) -> list[DateClaim]:
+                budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     for meta in budget.each(root.iter("meta")):
         if len(claims) >= MAX_DECLARED_CLAIMS:
@@ -293,7 +260,7 @@ def _shopify_upload(candidate: str) -> tuple[str, str] | None:
 
 
 def asset_claims(html: str, product_images: set[str], url: str = "",
-                 budget: Budget = _UNBOUNDED) -> list[DateClaim]:
+                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
     """Dates hidden in image URLs anywhere in the markup (attributes, inline JSON, CSS).
 
     Linear in the markup: each URL is matched once without backtracking, at most MAX_ASSET_URLS
@@ -347,7 +314,7 @@ def _visible_text(root: lxml.html.HtmlElement) -> str:
     return re.sub(r"\s+", " ", root.text_content() or "").strip()
 
 
-def text_dates(text: str, url: str = "", budget: Budget = _UNBOUNDED) -> list[DateClaim]:
+def text_dates(text: str, url: str = "", budget: Budget = UNBOUNDED) -> list[DateClaim]:
     """The earliest MAX_TEXT_CLAIMS dates written in visible text; every match is read once and
     only the earliest few are kept (a heap), so thousands of dates cost linear time, little memory."""
     return heapq.nsmallest(MAX_TEXT_CLAIMS, _text_date_claims(text, url, budget), key=lambda c: c.value)
