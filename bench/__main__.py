@@ -12,6 +12,7 @@ from pathlib import Path
 def main(names: list[str]) -> int:
     folder = Path(__file__).parent
     available = sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if not m.name.startswith("_"))
+    names = [n for n in names if not n.startswith("-")]  # flags (e.g. --full) are the modules' own
     chosen = names or available
     unknown = [n for n in chosen if n not in available]
     if unknown:

@@ -103,7 +103,7 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
 
         bolt = App(client=client, signing_secret=SECRET)
         bolt.command("/checksite")(lambda ack: ack())
-        asgi = Starlette(routes=[Route("/slack/events", slack_endpoint(bolt), methods=["POST"])])
+        asgi = Starlette(routes=[Route("/slack/events", slack_endpoint(bolt, SECRET), methods=["POST"])])
     else:
         from chatbot.adapters.slack import SlackAdapter
         from chatbot.app import SellerGuard

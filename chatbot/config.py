@@ -41,6 +41,7 @@ class Settings:
     auto_list_reporters: int = 0
     report_rate_limit: int = 10
     report_rate_window_seconds: int = 3600
+    appeal_cooldown_seconds: int = 7 * 86400  # after an appeal on an entry, before the next one
     # Slack
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
@@ -231,6 +232,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_AUTO_LIST_REPORTERS", "auto_list_reporters", 0, 1000),
         ("SELLERGUARD_REPORT_RATE_LIMIT", "report_rate_limit", 1, 100_000),
         ("SELLERGUARD_REPORT_RATE_WINDOW", "report_rate_window_seconds", 1, 30 * 86400),
+        ("SELLERGUARD_APPEAL_COOLDOWN", "appeal_cooldown_seconds", 0, 365 * 86400),
         ("PORT", "port", 1, 65535),
         ("SELLERGUARD_REMINDER_LEAD_DAYS", "reminder_lead_days", 0, 60),
         ("SELLERGUARD_NUDGE_DAYS", "nudge_days", 1, 365),

@@ -22,7 +22,19 @@ _T2S = OpenCC("tw2sp")
 _DETECT_WINDOW = 2000  # characters; enough to tell, cheap on a 50 KB paste
 # URLs, e-mail addresses, domains, ASINs and --options say nothing about the writer's language.
 _ENGLISH_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
-_NOT_LANGUAGE = re.compile(r"\S+://\S+|\S+@\S+|\S*\.\S+|\bB0[0-9A-Z]{8}\b|--?\w[\w-]*|/\w+")
+_NOT_LANGUAGE = re.compile(r"\bB0[0-9A-Z]{8}\b|--?\w[\w-]*|/\w+")
+
+
+def _is_address(token: str) -> bool:
+    """A URL, an e-mail address or a domain (one whitespace-free token). Checked per token with
+    `in`, not with a `\\S+://\\S+` pattern, which backtracks quadratically on a long token."""
+    scheme = token.find("://", 1)
+    return (0 < scheme < len(token) - 3) or "@" in token[1:-1] or "." in token[:-1]
+
+
+def _language_words(text: str) -> str:
+    """`text` without the tokens that say nothing about the writer's language; linear."""
+    return " ".join(_NOT_LANGUAGE.sub(" ", token) for token in text.split() if not _is_address(token))
 
 
 def is_cjk(char: str) -> bool:
@@ -50,7 +62,7 @@ def detect_lang(text: str, prefer: Lang | None = None) -> Lang | None:
     decides, else Chinese. Chinese made only of characters both scripts share ("好",
     "2021年4月2日") does not tell Simplified from Traditional: then `prefer` decides.
     """
-    sample = _NOT_LANGUAGE.sub(" ", text[:_DETECT_WINDOW])
+    sample = _language_words(text[:_DETECT_WINDOW])
     if sum(1 for c in sample if "\u3040" <= c <= "\u30ff") >= 3:
         return None  # Japanese kana: neither of our languages, answer in the default
     han = [c for c in sample if is_cjk(c)]

@@ -7,10 +7,11 @@ accounts into one person (`members.person_id`), so cases follow them from one pl
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,3 +117,36 @@ def linked_accounts(ctx: Context, platform: str, user: str) -> list[str]:
         rows = session.scalars(select(Member).where((Member.id == root) | (Member.person_id == root)))
         return sorted(f"{m.platform}:{m.external_id}" for m in rows
                       if (m.platform, m.external_id) != (platform, user))
+
+
+def _split(account: str) -> tuple[str, str]:
+    platform, _, user = account.partition(":")
+    return platform, user
+
+
+def accounts_of(session: Session, account: str) -> list[str]:
+    """Every account ("platform:user") of the person behind `account`, itself first.
+
+    Identity is the person, not one account: wherever it matters (reporter and approver, one
+    reporter per site, rate limits, thresholds), compare what this returns, never the raw string.
+    """
+    platform, user = _split(account)
+    me = session.scalars(select(Member).where(Member.platform == platform,
+                                              Member.external_id == user)).first()
+    if me is None:
+        return [account]
+    root = me.person_id or me.id
+    rows = session.scalars(select(Member).where((Member.id == root) | (Member.person_id == root)))
+    others = sorted(f"{m.platform}:{m.external_id}" for m in rows)
+    return [account, *(a for a in others if a != account)]
+
+
+def persons(session: Session, accounts: Iterable[str]) -> set[str]:
+    """The distinct people behind `accounts` (an account with no member row is its own person);
+    one query, so counting reporters stays one round trip however many there are."""
+    wanted = sorted(set(accounts))
+    if not wanted:
+        return set()
+    found = {(m.platform, m.external_id): m.person_id or m.id for m in session.scalars(
+        select(Member).where(tuple_(Member.platform, Member.external_id).in_([_split(a) for a in wanted])))}
+    return {f"person:{found[_split(a)]}" if _split(a) in found else a for a in wanted}

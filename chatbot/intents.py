@@ -21,6 +21,9 @@ from chatbot import knowledge
 from chatbot.i18n import to_simplified
 
 SCAN_CHARS = 3000  # the intent shows in the first lines; a 50 KB paste is judged on its start
+# Typo matching builds every one- or two-letter deletion of a word (about n² / 2 variants for a
+# word of n letters): only words a typo of a vocabulary word could be are matched at all.
+MAX_TYPO_WORD = 20  # letters; the longest vocabulary word plus two stays well under this
 CATEGORIES = ("strong", "weak", "event", "happened", "context", "self")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _NOTICE_HINT = re.compile(
@@ -56,6 +59,7 @@ class Intent:
 class _Vocabulary:
     phrases: dict[tuple[str, ...], str]  # canonical word sequence -> category
     longest: int
+    longest_word: int  # letters
     words: frozenset[str]
     typos: dict[str, str]
     not_typos: frozenset[str]
@@ -113,6 +117,7 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         phrases=phrases,
         longest=max(len(p) for p in phrases),
+        longest_word=max(len(w) for w in words),
         words=words,
         typos={k.lower(): v.lower() for k, v in (en.get("typos") or {}).items()},
         not_typos=frozenset(w.lower() for w in en.get("not_typos", [])),
@@ -143,15 +148,20 @@ def _distance(a: str, b: str) -> int:
 
 @lru_cache(maxsize=65536)
 def canonical(token: str) -> str:
-    """The vocabulary word a token stands for (itself, a listed typo, or a near miss)."""
+    """The vocabulary word a token stands for (itself, a listed typo, or a near miss).
+
+    Work is bounded whatever the token: a token longer than any vocabulary word plus the typo
+    distance (and never more than MAX_TYPO_WORD letters) is returned as it is, so at most
+    MAX_TYPO_WORD² / 2 deletion variants are built.
+    """
     vocab = _vocabulary()
     if token in vocab.words:
         return token
     if token in vocab.typos:
         return vocab.typos[token]
     limit = _max_distance(token)
-    if limit == 0 or token in vocab.not_typos:
-        return token
+    if limit == 0 or token in vocab.not_typos or len(token) > min(MAX_TYPO_WORD, vocab.longest_word + limit):
+        return token  # too long to be a slip of any vocabulary word: no variants built
     best, best_distance = token, limit + 1
     for variant in _deletions(token, limit):
         for word in vocab.deletes.get(variant, ()):

@@ -1,4 +1,9 @@
-"""Render a `Reply` as plain text: for the terminal, WeChat, and Slack's fallback text."""
+"""Render a `Reply` as plain text: for the terminal and WeChat.
+
+Replies carry text from outside (page titles, pasted notices, reasons typed by members): every
+string is passed through `printable` before styling, so no control character from content reaches
+a terminal; only our own ANSI styles do.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from chatbot.conversation import (
     Part,
     Reply,
 )
+from chatbot.printable import printable as _p
 
 MARKS = {"todo": "[ ]", "done": "[x]", "skipped": "[-]", "info": " • ", "warning": "[!]", None: " • "}
 
@@ -48,11 +54,11 @@ class Style:
 
 def render_part(part: Part, style: Style) -> str:
     if isinstance(part, Heading):
-        return style.bold(part.text)
+        return style.bold(_p(part.text))
     if isinstance(part, Paragraph):
-        return part.text
+        return _p(part.text)
     if isinstance(part, Checklist):
-        lines = [style.bold(part.title)] if part.title else []
+        lines = [style.bold(_p(part.title))] if part.title else []
         for number, item in enumerate(part.items, 1):
             mark = MARKS.get(item.state, " • ")
             if item.state == "done":
@@ -60,28 +66,30 @@ def render_part(part: Part, style: Style) -> str:
             elif item.state == "warning":
                 mark = style.yellow(mark)
             label = f"{number}. " if item.state in {"todo", "done", "skipped"} else ""
-            lines.append(f"{mark} {label}{item.text}")
+            lines.append(f"{mark} {label}{_p(item.text)}")
             if item.detail:
-                lines.extend(f"      {line}" for line in item.detail.splitlines())
+                lines.extend(f"      {line}" for line in _p(item.detail).splitlines())
         return "\n".join(lines)
     if isinstance(part, Fields):
-        width = max((len(label) for label, _ in part.pairs), default=0)
-        return "\n".join(f"  {style.dim(label.ljust(width))}  {value}" for label, value in part.pairs)
+        pairs = [(_p(label), _p(value)) for label, value in part.pairs]
+        width = max((len(label) for label, _ in pairs), default=0)
+        return "\n".join(f"  {style.dim(label.ljust(width))}  {value}" for label, value in pairs)
     if isinstance(part, Actions):
-        return "  ".join(style.cyan(f"[{button.label}]") for button in part.buttons)
+        return "  ".join(style.cyan(f"[{_p(button.label)}]") for button in part.buttons)
     if isinstance(part, Code):
-        return "\n".join(f"  {line}" for line in part.text.splitlines())
+        return "\n".join(f"  {line}" for line in _p(part.text).splitlines())
     if isinstance(part, Attachment):
         where = part.path or part.filename
-        return f"📎 {part.title or part.filename}: {where}"
+        return _p(f"📎 {part.title or part.filename}: {where}")
     if isinstance(part, Notice):
         paint = {"info": style.dim, "warning": style.yellow, "error": style.red}[part.level]
-        return paint(part.text)
+        return paint(_p(part.text))
     raise TypeError(f"cannot render {type(part).__name__}")
 
 
 def render_text(reply: Reply, style: Style | None = None) -> str:
     style = style or Style()
-    blocks = [style.red(reply.text) if not reply.ok else reply.text]
+    text = _p(reply.text)
+    blocks = [style.red(text) if not reply.ok else text]
     blocks.extend(render_part(part, style) for part in reply.parts)
     return "\n\n".join(block for block in blocks if block)

@@ -34,6 +34,9 @@ def _aliases() -> tuple[dict[str, str], dict[str, str], str]:
 
 
 _FIRST_WORD = re.compile(r"^\s*(\S+)(?:\s+(.*))?$", re.DOTALL)
+# No command word or alias is longer: a longer first word is not looked up (nor converted from
+# Traditional script, which costs microseconds per character) — a 60,000-character word is chatter.
+MAX_COMMAND_CHARS = 40
 
 
 def parse_command(msg: Incoming) -> Command | None:
@@ -50,11 +53,13 @@ def parse_command(msg: Incoming) -> Command | None:
         if not inner:
             return Command("help", "", word)
         sub, rest = inner.group(1).lower().lstrip("/"), (inner.group(2) or "").strip()
-        name = slash.get("/" + sub) or text.get(to_simplified(sub))
+        name = slash.get("/" + sub)
+        if name is None and len(sub) <= MAX_COMMAND_CHARS:
+            name = text.get(to_simplified(sub))
         return Command(name or "unknown", rest, f"{word} {sub}")
     if lowered.startswith("/"):
         return Command(slash.get(lowered, "unknown"), args, word)
-    name = text.get(to_simplified(lowered))
+    name = text.get(to_simplified(lowered)) if len(lowered) <= MAX_COMMAND_CHARS else None
     if name is not None and (name != "help" or not args):  # "help me with ..." is chatter
         return Command(name, args, word)
     return None

@@ -1,11 +1,12 @@
 """The web process (`sellerguard serve`): Slack's HTTP mode at /slack/events, /healthz, and the
-blocklist feed.
+blocklist feed. Every route sits behind `BodyLimit`: no request body over MAX_BODY_BYTES is read.
 
 Bolt's own Starlette adapter calls the synchronous `App.dispatch` on the event loop whatever the
 listener does; here only instant acks are dispatched there and anything that may block runs in
-the thread pool. Requests Bolt would answer
-with 500 (a timestamp that is not a number, a body that is not UTF-8 or not JSON) are refused with
-401 before they reach it.
+the thread pool. The signature is verified here, before the body is parsed at all: an unsigned,
+stale or forged request is refused with 401 whatever its body holds, and so is a signed body that
+is not a Slack payload (not UTF-8, not JSON or a form, a list, a number, `payload=null`), which
+Bolt would otherwise answer with 500.
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatbot.body_limit import MAX_BODY_BYTES, BodyLimit
 from chatbot.context import Context
 from chatbot.db import DatabaseError
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; a view state with long notes < 100 KB
 TIMESTAMP_HEADER = "x-slack-request-timestamp"
 SIGNATURE_HEADER = "x-slack-signature"
 
@@ -45,7 +48,7 @@ def _may_block(request: BoltRequest) -> bool:
     return body.get("type") == "view_submission"
 
 
-def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
+def slack_endpoint(bolt: App, signing_secret: str) -> Callable[[Request], Any]:
     """POST /slack/events. With `process_before_response`, Bolt runs the ack listener in the
     calling thread and hands slow work to its lazy-listener executor; SellerGuard's ack listeners
     only call ack(), so dispatching on the event loop costs well under a millisecond and saves
@@ -53,6 +56,7 @@ def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
     Otherwise Bolt waits for the ack by polling, so dispatch must run on a thread. (Jobs for worker
     processes are stored after the ack, on a thread: the loop never waits for the database.)"""
     inline = bolt.process_before_response
+    verifier = SignatureVerifier(signing_secret)
 
     async def events(request: Request) -> Response:
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
@@ -60,20 +64,21 @@ def slack_endpoint(bolt: App) -> Callable[[Request], Any]:
             return _refuse("missing or non-numeric timestamp")
         if not request.headers.get(SIGNATURE_HEADER, "").startswith("v0="):
             return _refuse("missing signature")
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return _refuse("body too large")
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            return _refuse("body too large")
+        raw = await request.body()  # at most MAX_BODY_BYTES: BodyLimit refused anything larger
         try:
-            body = raw.decode("utf-8")
+            body = raw.decode("utf-8")  # Slack signs UTF-8 text; anything else is forged
         except UnicodeDecodeError:
             return _refuse("body is not UTF-8")
-        try:  # Bolt parses the body before it checks the signature: garbage must not become a 500
+        # Bolt parses the body before it checks the signature: check it first (constant-time
+        # compare, 5-minute window), so nothing unsigned is ever parsed.
+        if not verifier.is_valid(body, timestamp, request.headers.get(SIGNATURE_HEADER, "")):
+            return _refuse("bad signature or stale timestamp")
+        try:
             bolt_request = BoltRequest(body=body, query=request.url.query,
                                        headers={k: [v] for k, v in request.headers.items()})
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):
+            return _refuse("body is not a Slack payload")
+        if not isinstance(bolt_request.body, dict):
             return _refuse("body is not a Slack payload")
         if inline and not _may_block(bolt_request):
             bolt_response: BoltResponse = bolt.dispatch(bolt_request)
@@ -118,6 +123,8 @@ def create_app(ctx: Context, bolt: App | None) -> Starlette:
     """The ASGI app. `bolt` is None in Socket Mode (Slack then talks over the socket)."""
     routes: list[BaseRoute] = [Route("/healthz", healthz(ctx), methods=["GET"])]
     if bolt is not None:
-        routes.append(Route("/slack/events", slack_endpoint(bolt), methods=["POST"]))
+        routes.append(Route("/slack/events", slack_endpoint(bolt, ctx.settings.slack_signing_secret),
+                            methods=["POST"]))
     routes += blocklist_routes(ctx)
-    return Starlette(routes=routes)
+    # The body cap wraps the whole app, so every route (and any added later) gets it.
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])

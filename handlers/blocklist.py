@@ -40,8 +40,14 @@ def _words() -> tuple[dict[str, str], dict[str, str]]:
     return commands, categories
 
 
+MAX_WORD_CHARS = 40  # longer than any sub-command or category word: looked up as it is
+
+
 def _word(token: str) -> str:
-    return to_simplified(token.strip()).lower().lstrip("/")
+    token = token.strip()
+    if len(token) > MAX_WORD_CHARS:  # not converted script by script: it cannot match anyway
+        return token.lower().lstrip("/")
+    return to_simplified(token).lower().lstrip("/")
 
 
 @dataclass

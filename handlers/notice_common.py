@@ -61,9 +61,16 @@ def in_case_lang(msg: Incoming, lang: str, value_only: bool) -> Incoming:
     return msg.with_(lang=lang) if value_only else msg
 
 
+MAX_WORD_CHARS = 40  # longer than any command, answer or type word: not converted, never matches
+
+
 def norm(text: str) -> str:
-    """A typed word for look-up: trimmed, lower-case, Simplified, without end punctuation."""
-    return to_simplified(text.strip().lower()).strip(" .!?,;。！？，；~")
+    """A typed word for look-up: trimmed, lower-case, Simplified, without end punctuation. Text
+    longer than MAX_WORD_CHARS is only trimmed and lower-cased (it cannot be a word we know)."""
+    text = text.strip().lower()
+    if len(text) > MAX_WORD_CHARS:
+        return text
+    return to_simplified(text).strip(" .!?,;。！？，；~")
 
 
 @dataclass(frozen=True)

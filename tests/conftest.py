@@ -76,17 +76,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     drop()
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+def empty_database(database: Database) -> None:
+    """Delete every row of every table. The audit log refuses DELETE and TRUNCATE (triggers):
+    that is lifted for this emptying only."""
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+            for _, sql in triggers:
+                conn.execute(text(sql))
         else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                               + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    empty_database(database)
     yield database
     database.dispose()
 

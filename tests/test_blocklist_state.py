@@ -9,13 +9,14 @@ from dataclasses import replace
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from chatbot.blocklist.errors import BlocklistError
 from chatbot.blocklist.export import import_rows
-from chatbot.blocklist.models import CATEGORIES, AuditRow, Entry, Liveness, Report, Signal
+from chatbot.blocklist.models import CATEGORIES, AuditRow, Entry
 from chatbot.blocklist.service import Actor, BlocklistService, ReportInput
 from chatbot.context import Context
+from tests.conftest import empty_database
 
 USERS = st.sampled_from(["console:alice", "slack:UBOB", "wecom:carol", "console:dave"])
 SITES = st.sampled_from(["copy-a.com", "https://copy-b.myshopify.com/x", "假貨.com", "brand-claims.net",
@@ -32,10 +33,7 @@ def test_non_moderators_never_list_and_every_change_is_audited(db, settings):
     class NonModerators(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            with db.session() as session:
-                for model in (AuditRow, Report, Signal, Liveness):
-                    session.execute(delete(model))
-                session.execute(delete(Entry))
+            empty_database(db)
             self.svc = BlocklistService(Context(settings=config, db=db))
 
         def attempt(self, call) -> None:  # type: ignore[no-untyped-def]

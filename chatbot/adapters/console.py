@@ -10,7 +10,6 @@ and in a terminal also lines that arrive within a few milliseconds of each other
 from __future__ import annotations
 
 import contextlib
-import json
 import select
 import sys
 import time
@@ -26,6 +25,7 @@ from chatbot.adapters.paste import (
 from chatbot.app import SellerGuard
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
+from chatbot.printable import printable_json
 from chatbot.render import Style, render_text
 
 PROMPT = "you> "
@@ -49,7 +49,7 @@ class ConsoleChat:
 
     def emit(self, reply: Reply) -> None:
         if self.as_json:
-            self.out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+            self.out.write(printable_json(reply.to_json()) + "\n")
         else:
             self.out.write(render_text(reply, self.style) + "\n\n")
         self.out.flush()

@@ -1,7 +1,11 @@
 """Render a `Reply` as Slack Block Kit, within Slack's size limits.
 
 One function per part kind; attachments are not blocks (the adapter uploads them). Text from
-handlers is plain, so it is escaped for mrkdwn (`&`, `<`, `>`) before it reaches Slack.
+handlers is plain — and may hold what a user typed or a copycat page said — so every string that
+reaches Slack as mrkdwn is escaped here (`&`, `<`, `>`): block text, the top-level fallback
+`text` (`fallback_text`) and the adapter's own notes (`message_text`). No `<!channel>`,
+`<!here>`, `<@U…>` or `<url|label>` can then be produced from content; only the renderer's own
+`*bold*` and emoji codes are markup.
 """
 
 from __future__ import annotations
@@ -211,8 +215,14 @@ def attachments(reply: Reply) -> list[Attachment]:
 
 
 def fallback_text(reply: Reply) -> str:
-    """The notification text that goes with blocks (shown where blocks cannot be)."""
-    return clip(commands.rewrite(reply.text, "slack") or reply.intent, FALLBACK_TEXT_CHARS)
+    """The notification text that goes with blocks (shown where blocks cannot be): mrkdwn-escaped,
+    since Slack parses it for mentions and links like any message text."""
+    return message_text(commands.rewrite(reply.text, "slack") or reply.intent)
+
+
+def message_text(text: str) -> str:
+    """Plain text as a message's top-level `text` (a placeholder, a note), escaped and clipped."""
+    return clip(escape(text), FALLBACK_TEXT_CHARS)
 
 
 def fit(blocks: Sequence[Block], limit: int) -> list[Block]:

@@ -46,7 +46,8 @@ class Delivery:
                          respond: Respond | None, meaning: str = "") -> None:
         """"Checking…" where the answer will go; the answer replaces it when it is ready."""
         first_word = args.split()[0] if args.split() else ""
-        text = t("slack.checking", lang, target=first_word) if first_word else t("slack.checking_any", lang)
+        text = kit.message_text(t("slack.checking", lang, target=first_word) if first_word
+                                else t("slack.checking_any", lang))
         try:
             posted = client.chat_postMessage(channel=target.channel, text=text,
                                              thread_ts=target.thread_ts or None)
@@ -175,7 +176,7 @@ class Delivery:
                 error = type(exc).__name__
             log.info("upload of %s to %s failed: %s", attachment.filename, channel or "DM", error)
         log.warning("upload of %s failed everywhere: %s", attachment.filename, error)
-        note = t("slack.upload_failed", lang, filename=attachment.filename, error=error)
+        note = kit.message_text(t("slack.upload_failed", lang, filename=attachment.filename, error=error))
         try:
             client.chat_postEphemeral(channel=target.channel, user=target.user, text=note,
                                       thread_ts=target.thread_ts or None)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chatbot.adapters.slack_blocks import VIEW_BLOCKS, Block, clip, fit, reply_blocks, section
+from chatbot.adapters.slack_blocks import VIEW_BLOCKS, Block, clip, escape, fit, reply_blocks, section
 from chatbot.conversation import Lang, Reply
 from chatbot.i18n import message, t
 
@@ -167,7 +167,7 @@ def reject_modal(lang: Lang, entry_id: str, origin: Mapping[str, Any]) -> dict[s
         "private_metadata": metadata[:3000],
         "blocks": [
             {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": clip(t("slack.reject.intro", lang, id=entry_id), 2000)}]},
+                {"type": "mrkdwn", "text": clip(t("slack.reject.intro", lang, id=escape(entry_id)), 2000)}]},
             {"type": "input", "block_id": "reason", "optional": False,
              "label": _plain(clip(t("slack.reject.reason", lang), 2000)),
              "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True,

@@ -81,14 +81,18 @@ class Report(Base):
 
 
 class AuditRow(Base):
-    """Append-only: who changed what, when, from what to what, and why."""
+    """Append-only: who changed what, when, from what to what, and why. The database refuses
+    UPDATE and DELETE on these rows (triggers, migration i9a) and an entry with audit rows cannot
+    be deleted; the ORM guard below only gives a clearer error earlier."""
 
     __tablename__ = "blocklist_audit"
+    __table_args__ = (Index("ix_blocklist_audit_actor_created", "actor", "created_at"),)  # rate limits
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("blocklist_entries.id", ondelete="CASCADE"),
+    entry_id: Mapped[int] = mapped_column(ForeignKey("blocklist_entries.id", ondelete="RESTRICT"),
                                           index=True)
-    actor: Mapped[str] = mapped_column(String(160))
+    actor: Mapped[str] = mapped_column(String(160))  # the identity claimed: platform:user
+    os_user: Mapped[str | None] = mapped_column(String(64), nullable=True)  # who ran a terminal command
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[str | None] = mapped_column(String(16), nullable=True)
     after: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -2,6 +2,10 @@
 
 - A report stays `reported` until a moderator lists it (or, when configured, N independent
   reporters do); a reporter counts once per entry and never approves their own report.
+- Identity is the person (`members.person_id`), not the account: accounts joined with /link
+  count once as reporters, share one rate limit, and a moderator's linked account is still them.
+- Appeals: one per entry per cooldown (setting), counted against the appellant's rate limit;
+  evidence already decided on does not reopen the entry.
 - Every state change and every report writes an audit row in the same transaction.
 - Concurrent reports of one site: the unit is unique, so one writer creates the entry and the
   others find it; the entry row is locked (FOR UPDATE on PostgreSQL; SQLite writers are already
@@ -23,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatbot import identity
 from chatbot.blocklist import lookup
 from chatbot.blocklist.errors import invalid, refused
 from chatbot.blocklist.guardrails import protected_match
@@ -44,12 +49,14 @@ SIGNAL_KINDS = (*LINK_KINDS, "registrar", "abuse_contact")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _COMPLAINT_ID = re.compile(r"^[A-Za-z0-9-]{4,64}$")
 OPEN_STATES = ("reported", "disputed")
+MAX_APPEALS_COMPARED = 50  # earlier appeals of one entry checked for repeated evidence
 
 
 @dataclass(frozen=True)
 class Actor:
-    id: str  # platform:user
+    id: str  # platform:user, as claimed (the terminal trusts --user as typed)
     is_moderator: bool = False
+    os_user: str | None = None  # who ran the terminal command; recorded beside `id` in the audit
 
 
 @dataclass(frozen=True)
@@ -147,14 +154,17 @@ class BlocklistService:
             raise refused("not_found", ref=str(ref)[:200])
         return entry
 
-    def _audit(self, session: Session, entry: Entry, actor: str, action: str, before: str | None,
+    def _audit(self, session: Session, entry: Entry, actor: str | Actor, action: str, before: str | None,
                after: str | None, reason: str = "", **detail: Any) -> None:
-        session.add(AuditRow(entry_id=entry.id, actor=actor, action=action, before=before, after=after,
-                             reason=reason, detail=detail, created_at=self.now()))
+        who, os_user = (actor.id, actor.os_user) if isinstance(actor, Actor) else (actor, None)
+        session.add(AuditRow(entry_id=entry.id, actor=who, os_user=os_user, action=action, before=before,
+                             after=after, reason=reason, detail=detail, created_at=self.now()))
 
-    def _set_state(self, session: Session, entry: Entry, actor: str, action: str, after: str,
+    def _set_state(self, session: Session, entry: Entry, actor: str | Actor, action: str, after: str,
                    reason: str = "", **detail: Any) -> None:
         before = entry.state
+        if before == "disputed" and after != "disputed":
+            detail["appeal_decided"] = True  # a repeat of this appeal's evidence will not reopen it
         now = self.now()
         entry.state = after
         entry.updated_at = now
@@ -195,18 +205,14 @@ class BlocklistService:
             raise refused("protected", site=site.unicode_unit, match=protected)
         now = self.now()
         with self.db.session() as session:
-            window = now - timedelta(seconds=self.settings.report_rate_window_seconds)
-            recent = session.scalar(select(func.count(Report.id)).where(
-                Report.reporter == actor.id, Report.created_at >= window)) or 0
-            if recent >= self.settings.report_rate_limit:
-                minutes = max(1, self.settings.report_rate_window_seconds // 60)
-                raise refused("rate_limited", limit=self.settings.report_rate_limit, minutes=minutes)
+            accounts = identity.accounts_of(session, actor.id)
+            self._rate_limit(session, accounts, now)
             entry, created = self._get_or_create(session, site, now)
             if entry.state == "merged" and entry.merged_into is not None:
                 target = self._lock(session, entry.merged_into)
                 entry = target if target is not None else entry
             mine = session.scalars(select(Report).where(
-                Report.entry_id == entry.id, Report.reporter == actor.id)).first()
+                Report.entry_id == entry.id, Report.reporter.in_(accounts))).first()
             if mine is not None:
                 return self._receipt(entry, site, mine.id, duplicate=True)
             report = Report(entry_id=entry.id, reporter=actor.id, category=data.category,
@@ -216,17 +222,33 @@ class BlocklistService:
                             created_at=now)
             session.add(report)
             session.flush()
-            entry.reporters = session.scalar(
-                select(func.count(Report.id)).where(Report.entry_id == entry.id)) or 0
+            entry.reporters = self._reporters(session, entry.id)
             entry.reasons = ",".join(sorted({*codes(entry.reasons), data.category}))
             entry.updated_at = now
-            self._audit(session, entry, actor.id, "create" if created else "report",
+            self._audit(session, entry, actor, "create" if created else "report",
                         None if created else entry.state, entry.state,
                         category=data.category, report_id=report.id)
             self._maybe_auto_list(session, entry)
             self._insert_ignore(session, self._signals, _report_signals(site, data, now))
             session.flush()
             return self._receipt(entry, site, report.id, duplicate=False)
+
+    def _rate_limit(self, session: Session, accounts: list[str], now: datetime) -> None:
+        """Reports and appeals by one person (all their linked accounts) in the rate window."""
+        window = now - timedelta(seconds=self.settings.report_rate_window_seconds)
+        reports = session.scalar(select(func.count(Report.id)).where(
+            Report.reporter.in_(accounts), Report.created_at >= window)) or 0
+        appeals = session.scalar(select(func.count(AuditRow.id)).where(
+            AuditRow.action == "appeal", AuditRow.actor.in_(accounts), AuditRow.created_at >= window)) or 0
+        if reports + appeals >= self.settings.report_rate_limit:
+            minutes = max(1, self.settings.report_rate_window_seconds // 60)
+            raise refused("rate_limited", limit=self.settings.report_rate_limit, minutes=minutes)
+
+    @staticmethod
+    def _reporters(session: Session, entry_id: int) -> int:
+        """Independent reporters of an entry: distinct people, not accounts."""
+        return len(identity.persons(session, session.scalars(
+            select(Report.reporter).where(Report.entry_id == entry_id))))
 
     def _get_or_create(self, session: Session, site: Site, now: datetime) -> tuple[Entry, bool]:
         found = session.scalars(select(Entry.id).where(Entry.unit == site.unit)).first()
@@ -373,11 +395,12 @@ class BlocklistService:
             if entry.state not in OPEN_STATES:
                 raise refused("wrong_state", id=entry.id, state=entry.state, action="approve")
             units = [entry.id, *session.scalars(select(Entry.id).where(Entry.merged_into == entry.id))]
+            accounts = identity.accounts_of(session, actor.id)
             own = session.scalars(select(Report.id).where(Report.entry_id.in_(units),
-                                                          Report.reporter == actor.id)).first()
+                                                          Report.reporter.in_(accounts))).first()
             if own is not None:
                 raise refused("own_report", id=entry.id)
-            self._set_state(session, entry, actor.id, "approve", "listed", reason)
+            self._set_state(session, entry, actor, "approve", "listed", reason)
             return entry_fields(_row(entry))
 
     def reject(self, actor: Actor, ref: int | str, reason: str) -> dict[str, Any]:
@@ -401,7 +424,7 @@ class BlocklistService:
             entry = self._entry(session, ref)
             if entry.state not in allowed:
                 raise refused("wrong_state", id=entry.id, state=entry.state, action=action)
-            self._set_state(session, entry, actor.id, action, after, reason)
+            self._set_state(session, entry, actor, action, after, reason)
             return entry_fields(_row(entry))
 
     def edit(self, actor: Actor, ref: int | str, *, reasons: Iterable[str] | None = None,
@@ -431,7 +454,7 @@ class BlocklistService:
                 entry.note = note
             if changes:
                 entry.updated_at = self.now()
-                self._audit(session, entry, actor.id, "edit", entry.state, entry.state, **changes)
+                self._audit(session, entry, actor, "edit", entry.state, entry.state, **changes)
             return entry_fields(_row(entry))
 
     def merge(self, actor: Actor, source: int | str, into: int | str, reason: str = "") -> dict[str, Any]:
@@ -446,32 +469,40 @@ class BlocklistService:
                 raise refused("wrong_state", id=src.id if src.state == "merged" else dst.id,
                               state="merged", action="merge")
             taken = set(session.scalars(select(Report.reporter).where(Report.entry_id == dst.id)))
+            people = identity.persons(session, taken)
             moved = 0
             for report in session.scalars(select(Report).where(Report.entry_id == src.id)):
-                if report.reporter not in taken:
+                person = identity.persons(session, [report.reporter])
+                if report.reporter not in taken and not person & people:
                     report.entry_id = dst.id
+                    people |= person
                     moved += 1
             session.flush()
             session.execute(update(Entry).where(Entry.merged_into == src.id).values(merged_into=dst.id))
-            dst.reporters = session.scalar(
-                select(func.count(Report.id)).where(Report.entry_id == dst.id)) or 0
+            dst.reporters = self._reporters(session, dst.id)
             dst.reasons = ",".join(sorted({*codes(dst.reasons), *codes(src.reasons)}))
             dst.first_reported = min(dst.first_reported, src.first_reported)
             dst.updated_at = self.now()
             src.merged_into = dst.id
-            self._set_state(session, src, actor.id, "merge", "merged", reason, into=dst.id)
-            self._audit(session, dst, actor.id, "merge_in", dst.state, dst.state, reason,
+            self._set_state(session, src, actor, "merge", "merged", reason, into=dst.id)
+            self._audit(session, dst, actor, "merge_in", dst.state, dst.state, reason,
                         source=src.id, unit=src.unit, reports_moved=moved)
             return entry_fields(_row(dst))
 
     # -- appeals ----------------------------------------------------------------------------
     def appeal(self, actor: Actor, ref: int | str, evidence: str) -> dict[str, Any]:
-        """Anyone may dispute an entry with evidence; it shows `disputed` until a moderator decides."""
+        """Anyone may dispute an entry with evidence; it shows `disputed` until a moderator decides.
+
+        Refused (BlocklistError) when the person is over the rate limit (reports and appeals
+        count together), when the entry was appealed less than `appeal_cooldown_seconds` ago (by
+        anyone), and when the evidence repeats an appeal moderators already decided.
+        """
         evidence = clean_text(evidence)
         if not evidence:
             raise invalid("empty_evidence")
         if len(evidence) > MAX_REASON:
             raise invalid("reason_too_long", size=len(evidence), limit=MAX_REASON)
+        now = self.now()
         with self.db.session() as session:
             entry = self._entry(session, ref)
             if entry.state == "merged" and entry.merged_into is not None:
@@ -480,8 +511,19 @@ class BlocklistService:
                 raise refused("already_disputed", id=entry.id)
             if entry.state not in ("listed", "reported"):
                 raise refused("wrong_state", id=entry.id, state=entry.state, action="appeal")
+            self._rate_limit(session, identity.accounts_of(session, actor.id), now)
+            earlier = session.scalars(select(AuditRow).where(
+                AuditRow.entry_id == entry.id, AuditRow.action == "appeal")
+                .order_by(AuditRow.id.desc()).limit(MAX_APPEALS_COMPARED)).all()
+            cooldown = timedelta(seconds=self.settings.appeal_cooldown_seconds)
+            if earlier and earlier[0].created_at > now - cooldown:
+                wait = int((earlier[0].created_at + cooldown - now).total_seconds())
+                raise refused("appeal_cooldown", id=entry.id, hours=max(1, -(-wait // 3600)))
+            # The entry is not disputed, so every earlier appeal has been decided by a moderator.
+            if _evidence_key(evidence) in {_evidence_key(row.reason) for row in earlier}:
+                raise refused("appeal_decided", id=entry.id)
             prior = entry.state
-            self._set_state(session, entry, actor.id, "appeal", "disputed", evidence)
+            self._set_state(session, entry, actor, "appeal", "disputed", evidence)
             entry.prior_state = prior
             return entry_fields(_row(entry))
 
@@ -538,6 +580,11 @@ class BlocklistService:
         if was is not online:
             # The export carries `online`: a flip is a change feed readers must see.
             session.execute(update(Entry).where(Entry.unit == unit).values(updated_at=self.now()))
+
+
+def _evidence_key(text: str) -> str:
+    """Evidence compared for "nothing new": case, spacing and punctuation do not count."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _as_id(ref: int | str) -> int | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -24,6 +23,7 @@ from chatbot.blocklist.service import Actor, BlocklistService, ReportInput
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, default_user, fail, open_app, parse_actor
 from chatbot.conversation import Lang, Reply
 from chatbot.i18n import normalize_lang
+from chatbot.printable import printable_json
 from chatbot.render import render_text
 
 Command = Callable[[BlocklistService, Actor, argparse.Namespace, Lang], Reply]
@@ -109,12 +109,15 @@ def _lang(args: argparse.Namespace, app: SellerGuard) -> Lang:
 
 def _actor(args: argparse.Namespace, app: SellerGuard) -> Actor:
     platform, user = parse_actor(args.user or default_user())
-    return Actor(f"{platform}:{user}", is_moderator=app.is_moderator(platform, user))
+    # The terminal trusts --user as typed (whoever can run this command can claim anyone);
+    # the audit log keeps the operating-system user beside the claimed identity.
+    return Actor(f"{platform}:{user}", is_moderator=app.is_moderator(platform, user),
+                 os_user=default_user()[:64])
 
 
 def _emit(reply: Reply, as_json: bool, out: TextIO = sys.stdout) -> None:
     if as_json:
-        out.write(json.dumps(reply.data, ensure_ascii=False, indent=2) + "\n")
+        out.write(printable_json(reply.data, indent=2) + "\n")
     else:
         out.write(render_text(reply) + "\n")
 
@@ -258,7 +261,7 @@ def _stats(args: argparse.Namespace) -> int:
     finally:
         app.close()
     if args.json:
-        print(json.dumps(figures))
+        print(printable_json(figures))
         return EXIT_OK
     median = figures["median_days_to_takedown"]
     print(f"listed and disputed sites: {figures['online']} online, {figures['offline']} offline, "

@@ -12,7 +12,6 @@ The reason is on stderr; `--json` still prints the result on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, build
 from chatbot.evidence.saved import SavedPageError, read_saved
 from chatbot.i18n import normalize_lang, t
+from chatbot.printable import printable, printable_json
 from chatbot.render import Style, render_text
 
 EXIT_INCONCLUSIVE, EXIT_NETWORK = 1, 3
@@ -100,9 +100,8 @@ def run(args: argparse.Namespace) -> int:
                 result = engine.check(request)
         except LookupRefused as exc:
             if args.json:
-                print(json.dumps({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail},
-                                  **({"partial": exc.partial} if exc.partial else {})},
-                                 ensure_ascii=False, default=str))
+                print(printable_json({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail},
+                                      **({"partial": exc.partial} if exc.partial else {})}, default=str))
             try:
                 reason = t(exc.key, lang)
             except KeyError:
@@ -120,13 +119,13 @@ def run(args: argparse.Namespace) -> int:
             except OSError as exc:
                 fail(f"{t('checksite.report_failed', lang)} ({exc})", EXIT_INVALID)
         if args.json:
-            print(report.to_json(result))
+            print(printable_json(result, indent=2, default=str))  # what the page said, made inert
         else:
             from handlers.checksite import summary_reply
 
             print(render_text(summary_reply(result, lang, []), Style(sys.stdout.isatty())))
             for path in written:
-                print(f"📎 {path}")
+                print(printable(f"📎 {path}"))
         if code == EXIT_INCONCLUSIVE:
             print(f"sellerguard: {t('checksite.no_date', lang)}", file=sys.stderr)
         return code

@@ -10,12 +10,13 @@ from chatbot.app import SellerGuard
 from chatbot.config import ConfigError, Settings, load_settings
 from chatbot.db import Database, DatabaseError
 from chatbot.db.migrate import pending, upgrade
+from chatbot.printable import printable
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    print(f"sellerguard: {message}", file=sys.stderr)
+    print(f"sellerguard: {printable(message)}", file=sys.stderr)
     raise SystemExit(code)
 
 

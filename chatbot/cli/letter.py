@@ -12,7 +12,6 @@ user, or the letter does not fit the case); 2 invalid arguments.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, EXIT_REFUSED, default_user, fail, open_app, parse_actor
@@ -23,6 +22,7 @@ from chatbot.notices import letters
 from chatbot.notices.cases import CaseNotFound, CaseService, Owner
 from chatbot.notices.models import Case
 from chatbot.notices.views import letter_reply, type_name
+from chatbot.printable import printable, printable_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
             fail(t("notice.letter_not_applicable", lang, id=case.id,
                    type=type_name(case.complaint_type, lang)), EXIT_REFUSED)
         if args.json:
-            print(json.dumps(letter_reply(letter, case, lang).to_json(), ensure_ascii=False, indent=2))
+            print(printable_json(letter_reply(letter, case, lang).to_json(), indent=2))
             return EXIT_OK
-        sys.stdout.write(letter.body)
+        sys.stdout.write(printable(letter.body))
         if case is None:
             print(t("notice.letter_no_case", lang), file=sys.stderr)
         elif letter.missing:

@@ -26,6 +26,10 @@ IGNORED_KINDS = {"fetched"}  # the server clock at fetch time says nothing about
 MIN_ITEMS = 3
 CONSISTENT_DAYS = 366
 MAX_CLAIMS = 2000  # claims weighed per estimate; sources cap their own, this bounds the sum
+# A copycat controls how many dates its page, sitemap or archive answer holds: each source counts
+# with at most this many claims (its earliest and its heaviest), so the agreement windows below
+# cost at most (sources × MAX_CLAIMS_PER_SOURCE)² comparisons whatever the page repeats.
+MAX_CLAIMS_PER_SOURCE = 40
 
 
 @dataclass
@@ -73,6 +77,25 @@ def _confidence(weight: float) -> str:
     return "high" if weight >= HIGH else "medium" if weight >= MEDIUM else "low"
 
 
+def bounded(claims: list[DateClaim]) -> list[DateClaim]:
+    """At most MAX_CLAIMS_PER_SOURCE claims per source: the earliest half and the heaviest half
+    (ties keep the earlier), so neither the first date nor the strongest one is ever dropped."""
+    by_source: dict[str, list[DateClaim]] = {}
+    for claim in claims:
+        by_source.setdefault(claim.source, []).append(claim)
+    kept: list[DateClaim] = []
+    half = MAX_CLAIMS_PER_SOURCE // 2
+    for group in by_source.values():
+        if len(group) <= MAX_CLAIMS_PER_SOURCE:
+            kept += group
+            continue
+        earliest = sorted(group, key=lambda c: (effective(c), -c.weight))[:half]
+        heaviest = sorted(group, key=lambda c: (-c.weight, effective(c)))
+        chosen = {id(c) for c in earliest}
+        kept += earliest + [c for c in heaviest if id(c) not in chosen][:MAX_CLAIMS_PER_SOURCE - half]
+    return kept
+
+
 def _consistent_run(usable: list[DateClaim]) -> tuple[DateClaim, list[DateClaim]] | None:
     """The earliest claim from which MIN_ITEMS distinct items of its source follow within
     CONSISTENT_DAYS (itself included), with those items; None when no source has such a run.
@@ -117,7 +140,7 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None,
     existed, but a page can be newer than the files it shows (media are reused), so the page's
     own estimate passes False.
     """
-    usable = sorted((c for c in claims if c.kind not in IGNORED_KINDS and c.weight > 0),
+    usable = sorted((c for c in bounded(claims) if c.kind not in IGNORED_KINDS and c.weight > 0),
                     key=lambda c: (effective(c), -c.weight))[:MAX_CLAIMS]
     if not usable:
         return None

@@ -232,8 +232,7 @@ class EvidenceEngine:
 
     # -- running the sources ------------------------------------------------------------------
     async def _guard(self, name: str, work: Awaitable[SourceResult]) -> SourceResult:
-        # A little past the fetcher's own deadline, so a slow fetch reports itself precisely.
-        deadline = DEADLINES.get(name, 1.0) * self.settings.fetch_timeout + SOURCE_GRACE
+        deadline = self._source_deadline(name)
         began = time.monotonic()
         try:
             result = await asyncio.wait_for(work, timeout=deadline)
@@ -247,6 +246,11 @@ class EvidenceEngine:
         result.elapsed = time.monotonic() - began
         return result
 
+    def _source_deadline(self, name: str) -> float:
+        """Seconds one source may take: a little past the fetcher's own deadline, so a slow
+        fetch reports itself precisely."""
+        return DEADLINES.get(name, 1.0) * self.settings.fetch_timeout + SOURCE_GRACE
+
     async def _amazon(self, client: EvidenceClient, request: LookupRequest) -> SourceResult:
         assert request.asin
         return await amazon.run(client, self.settings.amazon_url, request.asin, request.marketplace,
@@ -259,6 +263,11 @@ class EvidenceEngine:
         today = datetime.now(UTC).date()
         client = EvidenceClient(fetcher, log_records, memo)
         loop = asyncio.get_running_loop()
+        # Page extraction runs on a thread, which no asyncio timeout can stop: it checks this
+        # deadline itself (page.Budget), the page source's own or the whole lookup's, whichever
+        # comes first, and hands back what it found by then.
+        extraction_ends = time.monotonic() + min(self.settings.lookup_timeout,
+                                                 self._source_deadline("page")) - SOURCE_GRACE / 2
         page_done: asyncio.Future[_PageOutcome] = loop.create_future()
         outcome = _PageOutcome()
 
@@ -288,8 +297,11 @@ class EvidenceEngine:
                 if fetched.truncated:
                     result.info["truncated"] = True
                 evidence = await asyncio.to_thread(page.extract, fetched.body, fetched.headers,
-                                                   str(url), today)
+                                                   str(url), today, budget=page.Budget(extraction_ends))
                 outcome.evidence = evidence
+                if not evidence.complete:
+                    result.info["extraction_stopped"] = True
+                    record.extracted.append("extraction stopped at the deadline; dates found so far kept")
                 result.dates.extend(evidence.claims)
                 record.extracted.extend(f"{c.kind} {c.value.isoformat()} ({c.detail})"
                                         for c in evidence.claims[:40])

@@ -8,6 +8,7 @@ product vs. theme images) is read here.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import from_unix, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
@@ -25,7 +27,14 @@ from chatbot.months import MONTHS
 
 SOURCE = "page"
 MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we read the head only
-MAX_TEXT_CLAIMS = 20
+# Every loop over the page has a named bound; a copycat controls the page, so none may grow with
+# what it chooses to repeat. Work past these caps is skipped, never queued.
+MAX_TEXT_CLAIMS = 20  # the earliest visible-text dates kept (all matches are scanned once, linearly)
+MAX_DECLARED_CLAIMS = 100  # JSON-LD, <meta> and <time> dates together
+MAX_LD_NODES = 2_000  # JSON-LD objects walked over all scripts
+MAX_ASSET_URLS = 5_000  # image URLs examined for upload dates
+MAX_ASSET_CLAIMS = 10  # per scope (product / site): a gallery of 300 images says nothing more
+MAX_SEGMENTS = 1_000  # words kept for the brand check (alt texts, meta descriptions, ...)
 
 # Weights: how hard a copycat would find it to fake or move the date (see model.DateClaim).
 W_LAST_MODIFIED = 0.3
@@ -57,10 +66,12 @@ _LD_TYPES = {"product", "productgroup", "offer", "aggregateoffer", "webpage", "i
              "article", "blogposting", "newsarticle", "imageobject", "review"}
 
 # Shopify serves images from cdn.shopify.com or the shop's own /cdn/shop/; `v` is the upload time.
-_SHOPIFY_IMAGE = re.compile(
-    r"(?:cdn\.shopify\.com|/cdn/shop)/[^\s\"'<>()]*?\.(?:jpe?g|png|gif|webp|avif)"
-    r"(?:\?|\?[^\s\"'<>]*?&(?:amp;)?)v=(\d{9,10})\b", re.IGNORECASE)
-_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]+", re.IGNORECASE)
+# The URL is taken whole (a possessive run: no backtracking) and its parts are read in Python; a
+# single pattern for "path, image suffix, ?…&v=" backtracked quadratically on `x.jpg?` × 32,000.
+_SHOPIFY_URL = re.compile(r"(?:cdn\.shopify\.com|/cdn/shop)/[^\s\"'<>()]++", re.IGNORECASE)
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+_UPLOAD_TIME = re.compile(r"(\d{9,10})\b")
+_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]++", re.IGNORECASE)
 
 _TEXT_DATES = [
     re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"),
@@ -85,6 +96,10 @@ class PageDoc:
     segments: list[tuple[str, str]] = field(default_factory=list)  # (where, text)
     product_images: set[str] = field(default_factory=set)
     generator: str = ""
+
+    def add_segment(self, where: str, text: str) -> None:
+        if len(self.segments) < MAX_SEGMENTS:
+            self.segments.append((where, text))
 
 
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
@@ -114,6 +129,7 @@ def header_claims(headers: Mapping[str, str], url: str = "") -> list[DateClaim]:
 
 
 def _walk_ld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a JSON-LD document, at most 8 deep and 200 items per list."""
     if depth > 8:
         return
     if isinstance(node, list):
@@ -143,16 +159,21 @@ def _images_of(value: Any) -> Iterator[str]:
                 yield value[key]
 
 
-def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> list[DateClaim]:
-    claims = []
-    for script in root.iter("script"):
+def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+                  budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    claims: list[DateClaim] = []
+    nodes = 0
+    for script in budget.each(root.iter("script")):
         if "ld+json" not in (script.get("type") or "").lower():
             continue
         try:
             data = json.loads(script.text_content() or "")
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the rest of the page still counts
-        for node in _walk_ld(data):
+        for node in budget.each(_walk_ld(data)):
+            nodes += 1
+            if nodes > MAX_LD_NODES or len(claims) >= MAX_DECLARED_CLAIMS:
+                return claims
             kinds = _types(node)
             if not kinds & _LD_TYPES:
                 continue
@@ -166,26 +187,30 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> l
                 brand = node.get("brand")
                 name = brand.get("name") if isinstance(brand, dict) else brand
                 if isinstance(name, str):
-                    doc.segments.append(("json-ld brand", name))
+                    doc.add_segment("json-ld brand", name)
                 if isinstance(node.get("name"), str):
-                    doc.segments.append(("json-ld name", node["name"]))
+                    doc.add_segment("json-ld name", node["name"])
     return claims
 
 
-def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> list[DateClaim]:
-    claims = []
-    for meta in root.iter("meta"):
+def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+                budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    claims: list[DateClaim] = []
+    for meta in budget.each(root.iter("meta")):
+        if len(claims) >= MAX_DECLARED_CLAIMS:
+            break
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop")
                or meta.get("http-equiv") or "").strip().lower()
         content = (meta.get("content") or "").strip()
         if not key or not content:
             continue
         if key in {"og:image", "og:image:secure_url", "twitter:image"}:
-            doc.product_images.add(content)
+            if len(doc.product_images) < MAX_ASSET_URLS:
+                doc.product_images.add(content)
         elif key == "generator":
             doc.generator = content
         elif key in {"description", "og:description", "og:title", "keywords"}:
-            doc.segments.append((f"meta {key}", content))
+            doc.add_segment(f"meta {key}", content)
         if key in _PUBLISHED_META or key in _MODIFIED_META:
             value = written_day(content) or parse_http_date(content)
             if value is None:
@@ -201,7 +226,8 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "") -> lis
 
 def time_claims(root: lxml.html.HtmlElement, url: str = "") -> list[DateClaim]:
     claims = []
-    for element in root.xpath("//time[@datetime] | //*[@itemprop='datePublished' and @content]")[:50]:
+    for element in root.xpath("(//time[@datetime] | //*[@itemprop='datePublished' and @content])"
+                              "[position() <= 50]"):
         raw = element.get("datetime") or element.get("content") or ""
         value = written_day(raw)
         if value is None:
@@ -219,32 +245,63 @@ def _image_name(url: str) -> str:
     return _SIZE_SUFFIX.sub("", url.split("?", 1)[0].rsplit("/", 1)[-1].lower())
 
 
-def _same_image(candidate: str, product_images: set[str]) -> bool:
-    """The same picture in another size or on another host (og:image vs. the gallery)."""
-    name = _image_name(candidate)
-    return bool(name) and any(name == _image_name(image) for image in product_images)
+def _image_names(images: set[str]) -> frozenset[str]:
+    """Names of the product's pictures, for a set look-up per candidate (not a pairwise loop)."""
+    return frozenset(name for name in (_image_name(image) for image in images) if name)
 
 
-def asset_claims(html: str, product_images: set[str], url: str = "") -> list[DateClaim]:
-    """Dates hidden in image URLs anywhere in the markup (attributes, inline JSON, CSS)."""
+def _shopify_upload(candidate: str) -> tuple[str, str] | None:
+    """(the URL up to `v=<unix time>`, the time) for a Shopify image URL with a `v` parameter."""
+    path, mark, query = candidate.partition("?")
+    if not mark or not path.lower().endswith(_IMAGE_SUFFIXES):
+        return None
+    offset = len(path) + 1
+    for param in query.split("&"):
+        name = param.removeprefix("amp;")
+        if name.startswith("v=") and (found := _UPLOAD_TIME.match(name, 2)):
+            end = offset + (len(param) - len(name)) + found.end()
+            return candidate[:end], found.group(1)
+        offset += len(param) + 1
+    return None
+
+
+def asset_claims(html: str, product_images: set[str], url: str = "",
+                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    """Dates hidden in image URLs anywhere in the markup (attributes, inline JSON, CSS).
+
+    Linear in the markup: each URL is matched once without backtracking, at most MAX_ASSET_URLS
+    are examined, and the earliest MAX_ASSET_CLAIMS per scope are kept.
+    """
     if "\\/" in html:
         html = html.replace("\\/", "/")  # URLs inside inline JSON
+    names = _image_names(product_images)
     seen: dict[tuple[str, date], DateClaim] = {}
-    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html  # cheap test before the costly pattern
-    for match in _SHOPIFY_IMAGE.finditer(html) if shopify else ():
-        value = from_unix(int(match.group(1)))
+    examined = 0
+    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html  # cheap test before the pattern
+    for match in budget.each(_SHOPIFY_URL.finditer(html) if shopify else ()):
+        examined += 1
+        if examined > MAX_ASSET_URLS:
+            break
+        found = _shopify_upload(match.group(0))
+        if found is None:
+            continue
+        shown, stamp = found
+        value = from_unix(int(stamp))
         if value is None:
             continue
-        product = _same_image(match.group(0), product_images)
-        key = (match.group(0).split("?", 1)[0], value)
+        product = _image_name(shown) in names
+        key = (shown.split("?", 1)[0], value)
         if key not in seen:
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
-                                  f"Shopify CDN image ?v={match.group(1)}: {match.group(0)[-120:]}", url=url,
+                                  f"Shopify CDN image ?v={stamp}: {shown[-120:]}", url=url,
                                   item=_image_name(key[0]))
-    for match in _WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ():
+    for match in budget.each(_WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ()):
+        examined += 1
+        if examined > 2 * MAX_ASSET_URLS:
+            break
         value = date(int(match.group(1)), int(match.group(2)), 1)
-        product = _same_image(match.group(0), product_images)
+        product = _image_name(match.group(0)) in names
         key = (match.group(0).split("?", 1)[0], value)
         if key not in seen:
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
@@ -256,7 +313,7 @@ def asset_claims(html: str, product_images: set[str], url: str = "") -> list[Dat
     by_scope: dict[str, list[DateClaim]] = {}
     for claim in sorted(seen.values(), key=lambda c: c.value):
         by_scope.setdefault(claim.scope, []).append(claim)
-    return [c for claims in by_scope.values() for c in claims[:10]]
+    return [c for claims in by_scope.values() for c in claims[:MAX_ASSET_CLAIMS]]
 
 
 def _year_windows(text: str) -> list[tuple[int, int]]:
@@ -274,12 +331,18 @@ def _year_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def text_dates(text: str, url: str = "") -> list[DateClaim]:
-    claims: list[DateClaim] = []
+def text_dates(text: str, url: str = "", budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    """The earliest MAX_TEXT_CLAIMS dates written in visible text, read only near a year
+    (`_year_windows`); every match is read once and only the earliest few are kept (a heap), so
+    thousands of dates cost linear time and little memory."""
+    return heapq.nsmallest(MAX_TEXT_CLAIMS, _text_date_claims(text, url, budget), key=lambda c: c.value)
+
+
+def _text_date_claims(text: str, url: str, budget: Budget) -> Iterator[DateClaim]:
     windows = _year_windows(text)
     for number, pattern in enumerate(_TEXT_DATES):
         matches = (m for a, b in windows for m in pattern.finditer(text, a, min(b, len(text))))
-        for match in matches:
+        for match in budget.each(matches):
             groups = match.groups()
             try:
                 if number in (0, 1):
@@ -291,10 +354,7 @@ def text_dates(text: str, url: str = "") -> list[DateClaim]:
                     value = date(int(groups[2]), MONTHS[groups[1][:3].lower()], int(groups[0]))
             except (ValueError, KeyError):
                 continue
-            claims.append(DateClaim("text", value, SOURCE, "page", W_TEXT,
-                                    f"text: “{match.group(0)}”", url=url))
-    claims.sort(key=lambda c: c.value)
-    return claims[:MAX_TEXT_CLAIMS]
+            yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{match.group(0)}”", url=url)
 
 
 def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[DateClaim]:
@@ -321,30 +381,50 @@ def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[D
 class PageEvidence:
     claims: list[DateClaim]
     doc: PageDoc
+    complete: bool = True  # False when the budget ran out: the claims are those found by then
 
 
 def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date, *,
-            use_htmldate: bool = True) -> PageEvidence:
-    """All page dates and the page's words. Never raises on hostile markup."""
+            use_htmldate: bool = True, budget: Budget | None = None) -> PageEvidence:
+    """All page dates and the page's words. Never raises on hostile markup.
+
+    Work is linear in the first MAX_PARSE_BYTES of the body and every list is capped (see the
+    constants above). With a `budget`, extraction stops at its deadline and returns what it found
+    so far with `complete=False`; the strongest signals (structured data, asset URLs) come first.
+    """
+    budget = budget or Budget()
     claims = header_claims(headers, url)
     doc = PageDoc()
-    raw = body if isinstance(body, str) else body[:MAX_PARSE_BYTES].decode("utf-8", "replace")
-    root = parse_html(body)
-    if root is not None:
-        title = root.find(".//title")
-        doc.title = re.sub(r"\s+", " ", title.text_content()).strip()[:300] if title is not None else ""
-        if doc.title:
-            doc.segments.append(("title", doc.title))
-        claims += jsonld_claims(root, doc, url)
-        claims += meta_claims(root, doc, url)
-        claims += time_claims(root, url)
-        for img in root.xpath("//img[@alt]")[:500]:
-            if alt := (img.get("alt") or "").strip():
-                doc.segments.append(("image alt", alt))
-        if use_htmldate:
-            claims += htmldate_claim(root, url, today)
-        text = visible_text(root, in_place=True)  # last reader of the tree
-        doc.segments.append(("text", text))
-        claims += text_dates(text, url)
-    claims += asset_claims(raw, doc.product_images, url)
-    return PageEvidence([c for c in claims if plausible(c.value, today)], doc)
+    complete = True
+    try:
+        budget.check()
+        raw = (body if isinstance(body, str) else body[:MAX_PARSE_BYTES].decode("utf-8", "replace"))
+        raw = raw[:MAX_PARSE_BYTES]
+        root = parse_html(body)
+        budget.check()
+        if root is not None:
+            title = root.find(".//title")
+            if title is not None:
+                doc.title = re.sub(r"\s+", " ", title.text_content()[:3000]).strip()[:300]
+            if doc.title:
+                doc.add_segment("title", doc.title)
+            claims += jsonld_claims(root, doc, url, budget)
+            claims += meta_claims(root, doc, url, budget)
+            budget.check()
+        claims += asset_claims(raw, doc.product_images, url, budget)
+        budget.check()
+        if root is not None:
+            claims += time_claims(root, url)
+            for img in budget.each(root.xpath("(//img[@alt])[position() <= 500]")):
+                if alt := (img.get("alt") or "").strip():
+                    doc.add_segment("image alt", alt)
+            budget.check()
+            if use_htmldate:  # before the text is read: visible_text takes the tree apart
+                claims += htmldate_claim(root, url, today)
+                budget.check()
+            text = visible_text(root, in_place=True)  # last reader of the tree
+            doc.add_segment("text", text[:500_000])
+            claims += text_dates(text, url, budget)
+    except ExtractionTimeout:
+        complete = False
+    return PageEvidence([c for c in claims if plausible(c.value, today)], doc, complete)

@@ -19,6 +19,7 @@ W_REGISTERED = 0.9
 MAX_PROPERTIES = 200  # jCard lines read per entity
 MAX_VALUES = 20  # values read per jCard line
 MAX_EVENTS = 100  # events read per object
+MAX_ENTITIES = 200  # entities, nested ones included, at most 4 deep
 
 
 def _flatten(value: Any, out: list[str], depth: int = 0) -> None:
@@ -60,15 +61,21 @@ def _vcard(entity: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _entities(node: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     if depth > 4:
         return out
-    for entity in node.get("entities") or []:
+    for entity in _list(node.get("entities"))[:MAX_ENTITIES]:
         if isinstance(entity, dict):
             out.append(entity)
             out.extend(_entities(entity, depth + 1))
-    return out
+        if len(out) >= MAX_ENTITIES:
+            break
+    return out[:MAX_ENTITIES]
 
 
 def _roles(entity: dict[str, Any]) -> set[str]:
@@ -83,7 +90,7 @@ def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], di
     contact usually sits inside the registrar); every e-mail and phone of a contact is kept."""
     claims: list[DateClaim] = []
     info: dict[str, Any] = {}
-    for event in (data.get("events") or [])[:MAX_EVENTS]:
+    for event in _list(data.get("events"))[:MAX_EVENTS]:
         if not isinstance(event, dict):
             continue
         action, raw = str(event.get("eventAction", "")).lower(), event.get("eventDate")

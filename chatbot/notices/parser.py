@@ -195,6 +195,8 @@ def _word_regex(word: str) -> str:
 
 
 # -- cleaning -----------------------------------------------------------------------------------
+_BLANKS = re.compile(r"([^\S\n])[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]?\n)+")
 _HTML_HINT = re.compile(r"<\s*(html|body|div|p|br|table|tr|td|span|font|b|strong|a)\b", re.IGNORECASE)
 
 
@@ -224,7 +226,12 @@ def clean(text: str) -> str:
             log.warning("could not strip HTML from a pasted notice", exc_info=True)
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+    # Label and value patterns chain `\s*`s ("complaint\s*id?\s*:?\s*"): on a long run of blanks
+    # each chain backtracks polynomially. One blank per run (and one blank line between lines)
+    # keeps every `\s*` to a few characters, so parsing stays linear in the paste.
+    text = _BLANKS.sub(r"\1", text)
+    return _BLANK_LINES.sub("\n\n", text)
 
 
 # -- parsing ------------------------------------------------------------------------------------
