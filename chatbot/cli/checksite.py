@@ -14,7 +14,7 @@ from pathlib import Path
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
-from chatbot.evidence import report
+from chatbot.evidence import archive, report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, build
@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
             print(render_text(summary_reply(result, lang, []), Style(sys.stdout.isatty())))
             for path in written:
                 print(f"📎 {path}")
+            package = (result.get("package") or {}).get("file")
+            if package and (found := archive.locate(config, package)) is not None:
+                print(f"📦 {found}")
         return EXIT_OK
     finally:
         app.close()

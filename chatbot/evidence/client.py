@@ -1,9 +1,12 @@
 """The one way sources reach the network: the safe fetcher, with every request written to the
-evidence log (URL, UTC time, status, SHA-256 of the body, what was taken from it)."""
+evidence log (URL, UTC time, status, SHA-256 of the body, what was taken from it) and, when a
+capture list is given, kept whole (request headers, response headers and body) for the lookup's
+web-archive package (wacz.py)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -19,10 +22,21 @@ class Fetcher(Protocol):
                     follow_redirects: bool = True) -> FetchResult: ...
 
 
+@dataclass(frozen=True)
+class Capture:
+    """One exchange as it happened: what we sent and what came back (body decoded, see FetchResult)."""
+
+    source: str
+    request_headers: dict[str, str]
+    result: FetchResult
+
+
 class EvidenceClient:
-    def __init__(self, fetcher: Fetcher, log: list[FetchRecord]) -> None:
+    def __init__(self, fetcher: Fetcher, log: list[FetchRecord],
+                 captures: list[Capture] | None = None) -> None:
         self.fetcher = fetcher
         self.log = log
+        self.captures = captures
 
     async def get(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
                   timeout: float | None = None, accept: str | None = None,
@@ -44,6 +58,9 @@ class EvidenceClient:
         record.sha256 = result.sha256
         record.size = len(result.body)
         record.truncated = bool(result.truncated)
+        if self.captures is not None:
+            sent = getattr(self.fetcher, "sent_headers", None)
+            self.captures.append(Capture(source, sent(headers) if sent else dict(headers or {}), result))
         return result, record
 
     async def get_json(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,

@@ -21,9 +21,20 @@ import httpx
 from sqlalchemy import select
 
 from chatbot.context import Context
-from chatbot.evidence import amazon, combiner, page, platform, platform_api, rdap, sitemap, wayback
+from chatbot.evidence import (
+    amazon,
+    archive,
+    combiner,
+    page,
+    platform,
+    platform_api,
+    rdap,
+    savepagenow,
+    sitemap,
+    wayback,
+)
 from chatbot.evidence import blocklist as blocklist_source
-from chatbot.evidence.client import EvidenceClient
+from chatbot.evidence.client import Capture, EvidenceClient
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
@@ -164,6 +175,13 @@ class EvidenceEngine:
         else:
             base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources)
         refused = base.pop("refused", None)
+        captures: list[Capture] = base.pop("_captures", [])
+        if cached is None and refused is None and request.only is None:
+            # The package first: its name and SHA-256 are part of the stored result.
+            base["package"] = await asyncio.to_thread(
+                archive.keep, self.settings, captures, host=base["host"], key=key,
+                main_url=base["normalized_url"], title=base.pop("_title", "") or base["host"])
+        base.pop("_title", None)
         if cached is None and refused is None and request.only is None:
             base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
             await asyncio.to_thread(blocklist_source.record, self.ctx, names.unit, _signals(base))
@@ -203,8 +221,12 @@ class EvidenceEngine:
                            fetcher: SafeFetcher, log_records: list[FetchRecord],
                            extra_sources: list[SourceResult]) -> tuple[dict[str, Any], list[Any]]:
         today = datetime.now(UTC).date()
-        client = EvidenceClient(fetcher, log_records)
+        captures: list[Capture] = []
+        client = EvidenceClient(fetcher, log_records, captures)
         loop = asyncio.get_running_loop()
+        saving = None
+        if self.settings.save_page_now and request.only is None:
+            saving = asyncio.create_task(savepagenow.request(client, self.settings.wayback_url, str(url)))
         page_done: asyncio.Future[_PageOutcome] = loop.create_future()
         outcome = _PageOutcome()
 
@@ -270,6 +292,7 @@ class EvidenceEngine:
             task.cancel()
         if not page_done.done():
             page_done.set_result(outcome)
+        saved = await _at_most(saving, savepagenow.GRACE) if saving is not None else None
         sources: list[SourceResult] = []
         for name, task in tasks.items():
             if task in done:
@@ -308,7 +331,13 @@ class EvidenceEngine:
             "archive_links": archive,
             "evidence": [r.to_json() for r in log_records if r.source != "amazon"],
             "page_status": outcome.fetched.status if outcome.fetched else None,
+            "_captures": captures,
+            "_title": outcome.evidence.doc.title if outcome.evidence else "",
         }
+        if saved is not None:
+            base["save_page_now"] = saved
+            if saved.get("url"):
+                base["archive_links"] = [*base["archive_links"], {"url": saved["url"], "saved_now": True}]
         if refused is not None:
             base["refused"] = refused
         words = outcome.evidence.doc.segments if outcome.evidence else []
@@ -375,6 +404,17 @@ class EvidenceEngine:
         with self.ctx.db.session() as session:
             row = session.get(SiteLookup, lookup_id)
             return None if row is None else dict(row.result) | {"id": row.id}
+
+
+async def _at_most(task: asyncio.Task[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """The task's answer if it comes within `seconds`; else it is cancelled and marked pending."""
+    try:
+        return await asyncio.wait_for(task, timeout=seconds)
+    except TimeoutError:
+        return {"status": "pending"}
+    except Exception as exc:  # the archive request must never sink the lookup
+        log.warning("save page now failed: %s", exc)
+        return {"status": "failed", "detail": type(exc).__name__}
 
 
 def _signals(base: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,153 @@
+"""The evidence package: every fetch of a lookup kept as WARC records in a WACZ file, named in the
+report with its SHA-256, and re-checked by `sellerguard evidence verify` in a subprocess."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pdfminer.high_level import extract_text
+from warcio.archiveiterator import ArchiveIterator
+
+from chatbot.config import Settings
+from chatbot.evidence import archive, verify, wacz
+from chatbot.evidence.client import Capture
+from tests.fixtures.lookups import PAGE, fetch_result
+from tests.fixtures.sites.server import Web, cli_env, serve
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[Web]:
+    with serve() as running:
+        yield running
+
+
+def lookup(run_cli, web: Web, tmp_path: Path, **env: str) -> tuple[dict[str, Any], Path]:  # type: ignore[no-untyped-def]
+    url = f"{web.base}/products/aurora-lamp"
+    report = tmp_path / "evidence.pdf"
+    proc = run_cli("checksite", url, "--json", "--refresh", "--report", str(report), env=cli_env(web, **env))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    package = tmp_path / "reports" / "packages" / result["package"]["file"]
+    return result, package
+
+
+def test_every_fetch_is_kept_and_the_package_verifies(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result, package = lookup(run_cli, web, tmp_path)
+    data = package.read_bytes()
+    assert result["package"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert result["package"]["bytes"] == len(data)
+    assert package.stat().st_mode & 0o222 == 0  # read-only on disk: written once
+    with zipfile.ZipFile(package) as z:
+        names = set(z.namelist())
+        assert names == {"archive/data.warc.gz", "indexes/index.cdxj", "pages/pages.jsonl",
+                         "datapackage.json", "datapackage-digest.json"}
+        assert z.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+        manifest = json.loads(z.read("datapackage.json"))
+        assert manifest["mainPageUrl"] == result["normalized_url"]
+        for resource in manifest["resources"]:
+            assert resource["hash"] == "sha256:" + hashlib.sha256(z.read(resource["path"])).hexdigest()
+        digest = json.loads(z.read("datapackage-digest.json"))
+        assert digest["hash"] == "sha256:" + hashlib.sha256(z.read("datapackage.json")).hexdigest()
+        # Every successful fetch of the evidence log is a response record, body and all.
+        with z.open("archive/data.warc.gz") as handle:
+            responses = {}
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "response":
+                    body = record.content_stream().read()
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    responses[uri] = hashlib.sha256(body).hexdigest()
+        for entry in result["evidence"]:
+            if entry["status"] is not None:
+                assert responses[entry["final_url"] or entry["url"]] == entry["sha256"]
+        # The index points at each response: offset and length inside the WARC.
+        warc = z.read("archive/data.warc.gz")
+        for line in z.read("indexes/index.cdxj").decode().splitlines():
+            fields = json.loads(line.split(" ", 2)[2])
+            chunk = warc[int(fields["offset"]): int(fields["offset"]) + int(fields["length"])]
+            record = next(iter(ArchiveIterator(io.BytesIO(chunk))))
+            assert record.rec_type == "response"
+            assert record.rec_headers.get_header("WARC-Target-URI") == fields["url"]
+    proc = run_cli("evidence", "verify", str(package))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("VALID") and result["normalized_url"] in proc.stdout
+    assert "No trusted timestamp" in proc.stdout
+    # The report names the package and its hash.
+    pdf = (tmp_path / "evidence.pdf").read_bytes()
+    text = "".join(extract_text(io.BytesIO(pdf)).split())
+    assert result["package"]["file"] in text and result["package"]["sha256"] in text
+
+
+def _rewrite(source: Path, target: Path, change: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info.filename, change.get(info.filename, old.read(info.filename)))
+        for name, data in change.items():
+            if name not in old.namelist():
+                new.writestr(name, data)
+
+
+def test_a_tampered_package_fails(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, package = lookup(run_cli, web, tmp_path)
+    with zipfile.ZipFile(package) as z:
+        warc = bytearray(z.read("archive/data.warc.gz"))
+        pages = z.read("pages/pages.jsonl")
+    cases = {
+        "pages": {"pages/pages.jsonl": pages.replace(b"aurora", b"zzzzzz")},
+        "warc": {"archive/data.warc.gz": bytes(warc[:-10]) + b"\0" * 10},
+        "extra": {"archive/more.warc": b"WARC/1.0\r\n"},
+        "manifest": {"datapackage.json": b'{"resources": []}'},
+    }
+    for name, change in cases.items():
+        tampered = tmp_path / f"tampered-{name}.wacz"
+        _rewrite(package, tampered, change)
+        proc = run_cli("evidence", "verify", str(tampered))
+        assert proc.returncode == 1, (name, proc.stdout)
+        assert proc.stdout.startswith("INVALID"), proc.stdout
+    junk = tmp_path / "junk.wacz"
+    junk.write_bytes(b"not a zip at all")
+    proc = run_cli("evidence", "verify", str(junk), "--lang", "zh")
+    assert proc.returncode == 1 and "无效" in proc.stdout and "不是可读取的 WACZ" in proc.stdout
+    proc = run_cli("evidence", "verify", str(tmp_path / "missing.wacz"))
+    assert proc.returncode == 2 and "No such file" in proc.stderr
+
+
+def test_a_record_changed_inside_the_warc_is_named(tmp_path: Path) -> None:
+    """Even with the manifest rewritten to match, a changed body fails its WARC digest."""
+    data, _ = wacz.build([Capture("page", {"user-agent": "x"}, fetch_result(PAGE, b"<title>lamp</title>"))],
+                         main_url=PAGE, title="lamp", created=datetime.now(UTC))
+    source = tmp_path / "a.wacz"
+    source.write_bytes(data)
+    with zipfile.ZipFile(source) as z:
+        warc = gzip.decompress(z.read("archive/data.warc.gz")).replace(b"lamp</title>", b"LAMP</title>")
+        manifest = json.loads(z.read("datapackage.json"))
+    changed = gzip.compress(warc)
+    for resource in manifest["resources"]:
+        if resource["path"] == "archive/data.warc.gz":
+            resource["hash"] = "sha256:" + hashlib.sha256(changed).hexdigest()
+            resource["bytes"] = len(changed)
+    body = json.dumps(manifest).encode()
+    digest = json.dumps({"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(body).hexdigest()})
+    target = tmp_path / "b.wacz"
+    _rewrite(source, target, {"archive/data.warc.gz": changed, "datapackage.json": body,
+                              "datapackage-digest.json": digest.encode()})
+    verdict = verify.check(target)
+    assert [code for code, _ in verdict.problems] == ["warc_digest"]
+
+
+def test_names_from_outside_never_reach_another_path(tmp_path: Path) -> None:
+    settings = Settings(report_dir=str(tmp_path))
+    for name in ("../x.wacz", "/etc/passwd", "lookup-20240101T000000Z-a-0123456789ab.wacz/../../x",
+                 "lookup-20240101T000000Z-a-0123456789ab.wacz"):
+        assert archive.locate(settings, name) is None
+    with pytest.raises(FileExistsError):
+        wacz.write_once(tmp_path, "x.wacz", b"1") and wacz.write_once(tmp_path, "x.wacz", b"2")
+    assert (tmp_path / "x.wacz").read_bytes() == b"1"  # never rewritten
