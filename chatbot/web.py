@@ -107,6 +107,13 @@ def blocklist_routes(ctx: Context) -> list[BaseRoute]:
     return list(module.routes(ctx))
 
 
+def page_routes(ctx: Context) -> list[BaseRoute]:
+    """Report pages (/r/<token>) and the public blocklist page (/blocklist): chatbot/pages."""
+    from chatbot.pages import routes
+
+    return routes(ctx)
+
+
 def settle() -> None:
     """Call once the app is built: what exists at start-up lives for the whole process, so
     freezing it keeps the collector's full passes (pauses in the middle of an ack) short."""
@@ -120,4 +127,5 @@ def create_app(ctx: Context, bolt: App | None) -> Starlette:
     if bolt is not None:
         routes.append(Route("/slack/events", slack_endpoint(bolt), methods=["POST"]))
     routes += blocklist_routes(ctx)
+    routes += page_routes(ctx)
     return Starlette(routes=routes)

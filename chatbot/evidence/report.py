@@ -120,8 +120,13 @@ def _template() -> jinja2.Template:
     return env.from_string(knowledge.load_text("reports/checksite.html.j2"))
 
 
-def render_html(result: dict[str, Any], lang: Lang, *, timeline: bytes | None = None) -> str:
+def render_html(result: dict[str, Any], lang: Lang, *, timeline: bytes | None = None,
+                downloads: list[tuple[str, str]] | None = None, font_face: str = "") -> str:
+    """The HTML report; `downloads` are (label, link) pairs shown at the top and `font_face` a
+    CSS @font-face rule for the fallback font (both for report pages on the web process)."""
     shown = context(result, lang)
+    shown["downloads"] = downloads or []
+    shown["font_face"] = font_face
     shown["timeline_png"] = base64.b64encode(timeline).decode("ascii") if timeline else ""
     return _template().render(**shown)
 
