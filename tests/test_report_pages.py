@@ -26,11 +26,10 @@ from chatbot.evidence import links, verify  # noqa: E402
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest  # noqa: E402
 from chatbot.evidence.models import ReportLink  # noqa: E402
 from tests.fixtures.sites.server import resolver, serve, settings_for  # noqa: E402
-from tests.webserve import DESKTOP, PHONE, overflows, serving  # noqa: E402
+from tests.webserve import DESKTOP, PHONE, overflows, save_doc_shot, serving  # noqa: E402
 
 pytest_plugins = ["tests.webserve"]  # the `browser` fixture
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.fixture
@@ -122,17 +121,8 @@ def test_report_page_reads_well_on_a_phone_and_a_desktop(site: Any, browser: Any
         assert shot.startswith(b"\x89PNG")
         if name == "phone":
             (tmp_path / "report-phone.png").write_bytes(shot)
-            _save_doc_shot(shot, "report-phone.png")
+            save_doc_shot(shot, "report-phone.png")
         context.close()
-
-
-def _save_doc_shot(png: bytes, name: str) -> None:
-    """Keep the README's picture in step with what the test saw (only when asked to)."""
-    import os
-
-    if os.environ.get("SELLERGUARD_UPDATE_DOCS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        (DOCS / name).write_bytes(png)
 
 
 def test_verify_passes_on_the_served_package(site: Any, tmp_path: Path) -> None:

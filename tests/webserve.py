@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import MODERATORS
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 PHONE = {"width": 390, "height": 844}  # a common phone in portrait, as WeChat's browser sees it
 DESKTOP = {"width": 1280, "height": 900}
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -94,3 +95,10 @@ def browser() -> Iterator[Any]:
 def overflows(page: Any) -> bool:
     """Whether the page is wider than the viewport (a phone reader would have to scroll sideways)."""
     return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+
+def save_doc_shot(png: bytes, name: str) -> None:
+    """Keep the README's pictures in step with what the tests saw, when SELLERGUARD_UPDATE_DOCS=1."""
+    if os.environ.get("SELLERGUARD_UPDATE_DOCS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        (DOCS / name).write_bytes(png)
