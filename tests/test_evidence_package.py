@@ -22,6 +22,8 @@ from chatbot.evidence import archive, verify, wacz
 from chatbot.evidence.client import Capture
 from tests.fixtures.lookups import PAGE, fetch_result
 from tests.fixtures.sites.server import Web, cli_env, serve
+from tests.fixtures.tsa import authority
+from tests.webserve import free_port
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +153,60 @@ def test_names_from_outside_never_reach_another_path(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         wacz.write_once(tmp_path, "x.wacz", b"1") and wacz.write_once(tmp_path, "x.wacz", b"2")
     assert (tmp_path / "x.wacz").read_bytes() == b"1"  # never rewritten
+
+
+def test_a_trusted_timestamp_is_added_and_checked(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with authority(tmp_path) as tsa_stand_in:
+        result, package = lookup(run_cli, web, tmp_path, SELLERGUARD_TSA_URL=tsa_stand_in.url)
+        assert len(tsa_stand_in.requests) == 1
+    stamp = result["package"]["timestamp"]
+    assert stamp == {"status": "timestamped", "tsa": "127.0.0.1", "time": "2024-07-01T08:00:05Z"}
+    text = " ".join(extract_text(io.BytesIO((tmp_path / "evidence.pdf").read_bytes())).split())
+    assert "RFC 3161 timestamp of the package by 127.0.0.1, 2024-07-01T08:00:05Z" in text
+    proc = run_cli("evidence", "verify", str(package), env={"SELLERGUARD_TSA_CA": str(tsa_stand_in.root_pem)})
+    assert proc.returncode == 0, proc.stdout
+    assert "Trusted timestamp: 2024-07-01T08:00:05Z (UTC) by 127.0.0.1" in proc.stdout
+    assert "checked against tsa-root.pem" in proc.stdout
+    proc = run_cli("evidence", "verify", str(package))
+    assert proc.returncode == 0 and "SELLERGUARD_TSA_CA" in proc.stdout  # chain not checked: says how
+    # Another authority's root does not vouch for this token.
+    other = tmp_path / "other"
+    other.mkdir()
+    with authority(other) as stranger:
+        proc = run_cli("evidence", "verify", str(package), env={"SELLERGUARD_TSA_CA": str(stranger.root_pem)})
+    assert proc.returncode == 1 and "trusted timestamp does not hold" in proc.stdout
+    # A package rewritten with a consistent manifest keeps the old token: it no longer matches.
+    with zipfile.ZipFile(package) as z:
+        manifest = json.loads(z.read("datapackage.json"))
+        digest = json.loads(z.read("datapackage-digest.json"))
+    manifest["created"] = "2020-01-01T00:00:00Z"  # back-dated
+    body = json.dumps(manifest).encode()
+    digest["hash"] = "sha256:" + hashlib.sha256(body).hexdigest()
+    forged = tmp_path / "forged.wacz"
+    _rewrite(package, forged, {"datapackage.json": body,
+                               "datapackage-digest.json": json.dumps(digest).encode()})
+    proc = run_cli("evidence", "verify", str(forged))
+    assert proc.returncode == 1 and "timestamp is for different contents" in proc.stdout
+
+
+def test_a_tsa_that_is_down_leaves_the_report_not_timestamped(  # type: ignore[no-untyped-def]
+        run_cli, web: Web, tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}/tsa"  # nothing listens there
+    result, package = lookup(run_cli, web, tmp_path, SELLERGUARD_TSA_URL=down)
+    assert result["package"]["timestamp"]["status"] == "failed"
+    text = " ".join(extract_text(io.BytesIO((tmp_path / "evidence.pdf").read_bytes())).split())
+    assert "not timestamped" in text
+    proc = run_cli("evidence", "verify", str(package))
+    assert proc.returncode == 0 and "No trusted timestamp" in proc.stdout
+
+
+def test_save_page_now_puts_the_new_capture_in_the_report(  # type: ignore[no-untyped-def]
+        run_cli, web: Web, tmp_path: Path) -> None:
+    result, _ = lookup(run_cli, web, tmp_path, SELLERGUARD_SAVE_PAGE_NOW="1")
+    saved = result["save_page_now"]
+    assert saved["status"] == "saved"
+    assert saved["url"].endswith(f"/web/20240701080000/{result['normalized_url']}")
+    assert saved["url"] in [link["url"] for link in result["archive_links"]]
+    text = "".join(extract_text(io.BytesIO((tmp_path / "evidence.pdf").read_bytes())).split())
+    assert saved["url"] in text
+    assert any(e["source"] == "save_page_now" for e in result["evidence"])
