@@ -34,9 +34,10 @@ class FontMissing(RuntimeError):
 class ReportFont:
     path: Path
     codepoints: frozenset[int]  # every code point the font has a glyph for
+    chars: frozenset[str] = frozenset()  # the same as characters, plus layout ones (fast checks)
 
     def covers(self, char: str) -> bool:
-        return ord(char) in self.codepoints or char in _LAYOUT
+        return char in self.chars
 
 
 def font_path() -> Path:
@@ -69,7 +70,7 @@ def _load(path: Path) -> ReportFont:
         cmap = font.getBestCmap() or {}
         if "glyf" not in font:
             raise FontMissing(f"{path.name} has no TrueType outlines; the PDF cannot embed it")
-        return ReportFont(path, frozenset(cmap))
+        return ReportFont(path, frozenset(cmap), frozenset(map(chr, cmap)) | _LAYOUT)
     finally:
         font.close()
 
@@ -84,7 +85,7 @@ def printable(text: str, font: ReportFont | None = None) -> tuple[str, bool]:
     "ร้าน" → "[U+0E23 U+0E49 U+0E32 U+0E19]"; and whether anything was replaced. Linear in
     len(text)."""
     font = font or report_font()
-    if all(font.covers(c) for c in text):
+    if font.chars.issuperset(text):
         return text, False
     out: list[str] = []
     run: list[str] = []

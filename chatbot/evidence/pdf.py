@@ -25,6 +25,8 @@ from chatbot.evidence.fonts import printable, register_reportlab
 MAX_CELL = 1500  # characters of one table cell or paragraph taken from fetched data
 MAX_URL = 2000  # characters of a URL shown (the JSON and the package keep it whole)
 MAX_ROWS = 2000  # rows of one table
+CHUNK_ROWS = 40  # rows laid out as one piece (see Builder.table)
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 # A URL breaks after one of these (a run of them stays together).
 _URL_PIECE = re.compile(r"[^/?&=#.\-_:,;]+[/?&=#.\-_:,;]*|[/?&=#.\-_:,;]+")
 
@@ -42,13 +44,23 @@ class Styles:
     def __post_init__(self) -> None:
         from reportlab.lib.styles import ParagraphStyle
 
-        wrap = "CJK" if self.lang != "en" else None
-        self.body = ParagraphStyle("body", fontName=self.font, fontSize=9, leading=12, wordWrap=wrap,
-                                   splitLongWords=True)
+        self.body = ParagraphStyle("body", fontName=self.font, fontSize=9, leading=12, splitLongWords=True)
         self.small = ParagraphStyle("small", parent=self.body, fontSize=7, leading=9)
         self.h1 = ParagraphStyle("h1", parent=self.body, fontSize=16, leading=20, spaceAfter=6)
         self.h2 = ParagraphStyle("h2", parent=self.body, fontSize=12, leading=16, spaceBefore=10,
                                  spaceAfter=4)
+        self._cjk: dict[str, Any] = {}
+
+    def for_text(self, style: Any, text: str) -> Any:
+        """`style`, or its CJK-wrapping twin when `text` has CJK in it: Chinese has no spaces to
+        break at, but CJK wrapping costs ten times more, so text without CJK does without it."""
+        if not _CJK.search(text):
+            return style
+        if style.name not in self._cjk:
+            from reportlab.lib.styles import ParagraphStyle
+
+            self._cjk[style.name] = ParagraphStyle(f"{style.name}-cjk", parent=style, wordWrap="CJK")
+        return self._cjk[style.name]
 
 
 def clip(text: Any, limit: int = MAX_CELL) -> str:
@@ -59,27 +71,32 @@ def clip(text: Any, limit: int = MAX_CELL) -> str:
 
 def wrap_url(url: str, font: str, size: float, width: float) -> list[str]:
     """Lines of `url` no wider than `width` points, broken after separators (/ ? & = # . - _)
-    and, for a piece wider than a line, between characters. Joined, the lines are `url`."""
+    and, for a piece wider than a line, between characters. Joined, the lines are `url`.
+    Linear in len(url): each character's width is looked up once."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    widths: dict[str, float] = {}
+
+    def w(char: str) -> float:
+        if char not in widths:
+            widths[char] = stringWidth(char, font, size)
+        return widths[char]
+
     lines: list[str] = []
-    line = ""
+    line, line_width = "", 0.0
     for piece in _URL_PIECE.findall(url):
-        while stringWidth(piece, font, size) > width:
-            # Too wide even alone: take as many characters as fit onto the current line.
-            cut = 1
-            while cut < len(piece) and stringWidth(line + piece[: cut + 1], font, size) <= width:
-                cut += 1
-            if line and stringWidth(line + piece[:cut], font, size) > width:
-                lines.append(line)
-                line = ""
-                continue
-            lines.append(line + piece[:cut])
-            line, piece = "", piece[cut:]
-        if line and stringWidth(line + piece, font, size) > width:
+        piece_width = sum(w(c) for c in piece)
+        if line and line_width + piece_width > width:
             lines.append(line)
-            line = ""
-        line += piece
+            line, line_width = "", 0.0
+        if piece_width <= width - line_width:
+            line, line_width = line + piece, line_width + piece_width
+            continue
+        for char in piece:  # too wide even alone: break between characters
+            if line and line_width + w(char) > width:
+                lines.append(line)
+                line, line_width = "", 0.0
+            line, line_width = line + char, line_width + w(char)
     if line or not lines:
         lines.append(line)
     return lines
@@ -100,7 +117,8 @@ class Builder:
     def p(self, value: Any, style: Any = None) -> Any:
         from reportlab.platypus import Paragraph
 
-        return Paragraph(self.text(value), style or self.s.body)
+        text = self.text(value)
+        return Paragraph(text, self.s.for_text(style or self.s.body, text))
 
     def url(self, value: Any, width: float, style: Any = None) -> Any:
         from reportlab.platypus import Paragraph
@@ -113,18 +131,35 @@ class Builder:
         lines = wrap_url(shown, style.fontName, style.fontSize, width - 12)
         return Paragraph("<br/>".join(escape(line) for line in lines), style)
 
-    def table(self, rows: list[list[Any]], widths: list[float], header: bool = True) -> Any:
+    def lines(self, value: Any, width: float) -> str:
+        """`value` as plain cell text broken into lines no wider than `width` (small size), for
+        tables: far cheaper to lay out than a paragraph, which matters for a 200-row log."""
+        shown, replaced = printable(clip(value, MAX_URL))
+        if replaced:
+            self.s.unprintable.append(shown)
+        return "\n".join(wrap_url(shown, self.s.font, self.s.small.fontSize, width - 12))
+
+    def table(self, rows: list[list[Any]], widths: list[float], header: bool = True) -> list[Any]:
+        """The rows as tables of at most CHUNK_ROWS rows, each starting with the header row: a
+        long log breaks across pages with its header on every page, and laying it out stays
+        linear (ReportLab re-measures every remaining row of a table each time it splits it)."""
         from reportlab.lib import colors
         from reportlab.platypus import Table, TableStyle
 
-        built = Table(rows[: MAX_ROWS + 1], colWidths=widths, repeatRows=1 if header else 0,
-                      splitByRow=1)
+        head, body = (rows[:1], rows[1: MAX_ROWS + 1]) if header else ([], rows[:MAX_ROWS])
         style = [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                 ("FONTNAME", (0, 0), (-1, -1), self.s.font)]  # cells never fall back to Helvetica
+                 ("FONTNAME", (0, 0), (-1, -1), self.s.font),  # cells never fall back to Helvetica
+                 ("FONTSIZE", (0, 0), (-1, -1), self.s.small.fontSize),
+                 ("LEADING", (0, 0), (-1, -1), self.s.small.leading)]
         if header:
             style.append(("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke))
-        built.setStyle(TableStyle(style))
-        return built
+        tables = []
+        for start in range(0, max(len(body), 1), CHUNK_ROWS):
+            built = Table(head + body[start: start + CHUNK_ROWS], colWidths=widths,
+                          repeatRows=len(head), splitByRow=1)
+            built.setStyle(TableStyle(style))
+            tables.append(built)
+        return tables
 
 
 Section = Callable[[Builder, dict[str, Any]], list[Any]]
@@ -143,7 +178,7 @@ def header(b: Builder, c: dict[str, Any]) -> list[Any]:
     rows = [[b.p(labels["checked_url"]), b.url(r.get("normalized_url", ""), _mm(130))]]
     rows += [[b.p(label), b.p(value)] for label, value in c["fields"]]
     return [b.p(labels["title"], b.s.h1), b.p(c["subtitle"]), b.p(c["generated"], b.s.small),
-            Spacer(1, _mm(4)), b.p(labels["verdict"], b.s.h2), b.table(rows, [_mm(45), _mm(130)], False)]
+            Spacer(1, _mm(4)), b.p(labels["verdict"], b.s.h2), *b.table(rows, [_mm(45), _mm(130)], False)]
 
 
 def timeline_section(b: Builder, c: dict[str, Any]) -> list[Any]:
@@ -161,7 +196,7 @@ def brand_section(b: Builder, c: dict[str, Any]) -> list[Any]:
     if not c["brand_hits"]:
         return []
     rows = [[b.p(h.get("where"), b.s.small), b.p(h.get("snippet"), b.s.small)] for h in c["brand_hits"]]
-    return [b.p(c["L"]["brand_hits"], b.s.h2), b.table(rows, [_mm(30), _mm(145)], False)]
+    return [b.p(c["L"]["brand_hits"], b.s.h2), *b.table(rows, [_mm(30), _mm(145)], False)]
 
 
 def dates_section(b: Builder, c: dict[str, Any]) -> list[Any]:
@@ -170,11 +205,11 @@ def dates_section(b: Builder, c: dict[str, Any]) -> list[Any]:
     rows = [[b.p(labels[k], small) for k in heads]]
     rows += [[b.p(r["source"], small), b.p(r["kind"], small), b.p(r["value"], small),
               b.p(r["weight"], small), b.url(r["detail"], _mm(93))] for r in c["date_rows"]]
-    out = [b.p(labels["dates"], b.s.h2), b.table(rows, [_mm(25), _mm(25), _mm(20), _mm(12), _mm(93)])]
+    out = [b.p(labels["dates"], b.s.h2), *b.table(rows, [_mm(25), _mm(25), _mm(20), _mm(12), _mm(93)])]
     out += [b.p(line, small) for line in c["source_problems"]]
     if c["set_aside"]:
         out.append(b.p(labels["set_aside"], b.s.h2))
-        out.append(b.table([[b.p(r["value"], small), b.p(r["source"], small), b.url(r["detail"], _mm(85)),
+        out.extend(b.table([[b.p(r["value"], small), b.p(r["source"], small), b.url(r["detail"], _mm(85)),
                              b.p(r["reason"], small)] for r in c["set_aside"]],
                            [_mm(20), _mm(25), _mm(85), _mm(45)], False))
     return out
@@ -188,14 +223,14 @@ def archive_section(b: Builder, c: dict[str, Any]) -> list[Any]:
 
 def contacts_section(b: Builder, c: dict[str, Any]) -> list[Any]:
     rows = [[b.p(k), b.p(v)] for k, v in c["contacts"]]
-    return [b.p(c["L"]["abuse"], b.s.h2), b.table(rows, [_mm(45), _mm(130)], False)]
+    return [b.p(c["L"]["abuse"], b.s.h2), *b.table(rows, [_mm(45), _mm(130)], False)]
 
 
 def package_section(b: Builder, c: dict[str, Any]) -> list[Any]:
     rows = [[b.p(k, b.s.small), b.url(v, _mm(135))] for k, v in c["package_rows"]]
     out = [b.p(c["L"]["package"], b.s.h2)]
     if rows:
-        out.append(b.table(rows, [_mm(40), _mm(135)], False))
+        out.extend(b.table(rows, [_mm(40), _mm(135)], False))
     return [*out, b.p(c["package_note"], b.s.small)]
 
 
@@ -205,11 +240,13 @@ def evidence_section(b: Builder, c: dict[str, Any]) -> list[Any]:
                                               "col_extracted")]]
     for e in c["r"].get("evidence", [])[:MAX_ROWS]:
         status = e["status"] if e.get("status") is not None else (e.get("error") or "")
-        rows.append([b.p(e.get("fetched_at"), small), b.p(e.get("source"), small),
-                     b.url(e.get("url"), _mm(50)), b.p(status, small), b.url(e.get("sha256", ""), _mm(35)),
+        when = str(e.get("fetched_at") or "").replace("T", "\n", 1)
+        rows.append([b.lines(when, _mm(22)), b.lines(e.get("source"), _mm(16)),
+                     b.lines(e.get("url"), _mm(50)), b.lines(status, _mm(12)),
+                     b.lines(e.get("sha256", ""), _mm(35)),
                      b.p("; ".join(e.get("extracted", [])), small)])
     return [b.p(labels["evidence_log"], b.s.h2),
-            b.table(rows, [_mm(22), _mm(16), _mm(50), _mm(12), _mm(35), _mm(40)])]
+            *b.table(rows, [_mm(22), _mm(16), _mm(50), _mm(12), _mm(35), _mm(40)])]
 
 
 def closing(b: Builder, c: dict[str, Any]) -> list[Any]:
