@@ -14,16 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.checksite import DELAYS
-from chatbot.config import Settings
-from chatbot.context import Context
-from chatbot.db import Database
-from chatbot.db.migrate import upgrade
+from bench.checksite import DELAYS, slow_web_engine
 from chatbot.evidence import report, wacz
 from chatbot.evidence.client import Capture
-from chatbot.evidence.engine import EvidenceEngine, LookupRequest
+from chatbot.evidence.engine import LookupRequest
 from tests.fixtures.lookups import fetch_result, lookup
-from tests.fixtures.sites.server import resolver, serve, settings_for
+from tests.fixtures.sites.server import serve
 
 RECORDS = 200
 BODY_BYTES = 40_000  # a typical storefront page or JSON answer
@@ -33,16 +29,7 @@ RUNS = 3
 def lookup_wall() -> float:
     """Median wall time (s) of a full lookup against the slow local web."""
     with tempfile.TemporaryDirectory() as folder, serve(DELAYS) as web:
-        settings = settings_for(web, Settings(database_url=f"sqlite:///{folder}/bench.db",
-                                              report_dir=f"{folder}/reports"),
-                                fetch_timeout=10.0, lookup_timeout=25.0,
-                                wayback_url=web.service("archive.stand-in.net"),
-                                rdap_url=web.service("rdap.stand-in.net") + "/rdap",
-                                amazon_url=web.service("amazon.stand-in.net")
-                                + "/amazon/{marketplace}/dp/{asin}")
-        db = Database(settings.database_url)  # type: ignore[attr-defined]
-        upgrade(db)
-        engine = EvidenceEngine(Context(settings, db), resolver=resolver)  # type: ignore[arg-type]
+        engine = slow_web_engine(web, folder)
         url = web.shop("glowpeak-shop.com", "/products/aurora-lamp")
         engine.check(LookupRequest(url, refresh=True))  # warm-up
         walls = []
@@ -50,7 +37,7 @@ def lookup_wall() -> float:
             started = time.perf_counter()
             engine.check(LookupRequest(url, asin="B0SELLER01", refresh=True))
             walls.append(time.perf_counter() - started)
-        db.dispose()
+        engine.ctx.db.dispose()
         return statistics.median(walls)
 
 
