@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -210,3 +211,28 @@ def test_save_page_now_puts_the_new_capture_in_the_report(  # type: ignore[no-un
     text = "".join(extract_text(io.BytesIO((tmp_path / "evidence.pdf").read_bytes())).split())
     assert saved["url"] in text
     assert any(e["source"] == "save_page_now" for e in result["evidence"])
+
+
+def test_bodies_past_the_cap_are_recorded_but_left_out(tmp_path: Path) -> None:
+    settings = Settings(report_dir=str(tmp_path), package_max_bytes=1500)
+    captures = [Capture("page", {}, fetch_result(f"{PAGE}&n={n}", b"x" * 1000)) for n in range(3)]
+    kept = archive.keep(settings, captures, host="lumi-copy.example", key="0123456789abcdef",
+                        main_url=PAGE, title="t")
+    path = archive.locate(settings, kept["file"])
+    assert path is not None and verify.check(path).ok
+    with zipfile.ZipFile(path) as z, z.open("archive/data.warc.gz") as handle:
+        bodies = [(r.rec_headers.get_header("WARC-Truncated"), len(r.content_stream().read()))
+                  for r in ArchiveIterator(handle) if r.rec_type == "response"]
+    assert bodies == [(None, 1000), ("length", 0), ("length", 0)]
+
+
+def test_prune_deletes_only_old_packages(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "reports" / "packages"
+    old = wacz.write_once(folder, "lookup-20200101T000000Z-old.example-0123456789ab.wacz", b"old")
+    new = wacz.write_once(folder, "lookup-20260101T000000Z-new.example-0123456789ab.wacz", b"new")
+    other = wacz.write_once(folder, "notes.txt", b"not a package")
+    os.utime(old, (0, 0))
+    os.utime(other, (0, 0))
+    proc = run_cli("evidence", "prune", env={"SELLERGUARD_REPORT_RETENTION_DAYS": "30"})
+    assert proc.returncode == 0 and "Deleted 1 evidence package(s) older than 30 days" in proc.stdout
+    assert not old.exists() and new.exists() and other.exists()

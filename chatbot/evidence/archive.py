@@ -39,10 +39,10 @@ def keep(settings: Any, captures: Sequence[Capture], *, host: str, key: str, mai
         def stamper(digest: bytes) -> dict[str, Any]:
             return tsa.request(settings.tsa_url, digest)
     budget = max(0, int(settings.package_max_bytes))
+    created = datetime.now(UTC)
     try:
         data, stamp = wacz.build(_within(captures, budget), main_url=main_url, title=title,
-                                 created=datetime.now(UTC), stamper=stamper)
-        created = datetime.now(UTC)
+                                 created=created, stamper=stamper)
         path = wacz.write_once(folder(settings), wacz.file_name(host, created, key), data)
     except FileExistsError:
         return {"error": "exists"}
