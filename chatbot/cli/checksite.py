@@ -17,6 +17,7 @@ from chatbot.conversation import Lang
 from chatbot.evidence import archive, report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
+from chatbot.evidence.fonts import FontMissing
 from chatbot.evidence.options import OptionError, build
 from chatbot.i18n import normalize_lang, t
 from chatbot.render import Style, render_text
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             try:
                 written = report.write(result, lang, Path(args.report))
-            except OSError as exc:
+            except (OSError, FontMissing) as exc:
                 fail(f"{t('checksite.report_failed', lang)} ({exc})", EXIT_INVALID)
         if args.json:
             print(report.to_json(result))

@@ -8,6 +8,7 @@ four above or a 404, so no path from a request reaches the file system. An expir
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 import jinja2
@@ -23,6 +24,7 @@ from chatbot.evidence import archive, fonts, links, report
 from chatbot.i18n import t
 from chatbot.pages import security
 
+log = logging.getLogger(__name__)
 HTML_LANG = {"en": "en", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW"}
 FILES = ("report.pdf", "timeline.png", "evidence.wacz")
 
@@ -70,7 +72,11 @@ def routes(ctx: Context) -> list[Route]:
             return report.render_html(result, lang, timeline=png, downloads=downloads,
                                       font_face=security.FONT_FACE)
 
-        return security.page(await run_in_threadpool(render))
+        try:
+            return security.page(await run_in_threadpool(render))
+        except Exception:  # a report that cannot be drawn gets a page saying so, never a bare 500
+            log.exception("report page for lookup %s failed", result.get("id"))
+            return notice("report_failed", lang, 503)
 
     async def file(request: Request) -> Response:
         name = request.path_params["name"]
@@ -100,7 +106,11 @@ def routes(ctx: Context) -> list[Route]:
         def pdf() -> bytes:
             return report.render_pdf(result, lang, timeline=report.render_timeline(result, lang))
 
-        data = await run_in_threadpool(pdf)
+        try:
+            data = await run_in_threadpool(pdf)
+        except Exception:
+            log.exception("PDF for lookup %s failed", result.get("id"))
+            return notice("report_failed", lang, 503)
         safe_host = "".join(c if c.isalnum() or c in ".-" else "_" for c in host)[:80]
         return Response(data, media_type="application/pdf", headers=security.headers()
                         | {"Content-Disposition": f'attachment; filename="{base}-{safe_host}.pdf"'})
