@@ -4,6 +4,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from chatbot.blocklist.service import Actor, BlocklistService, ReportInput  # no
 from chatbot.config import Settings  # noqa: E402
 from chatbot.context import Context  # noqa: E402
 from chatbot.db import Database  # noqa: E402
-from tests.webserve import DESKTOP, PHONE, overflows, save_doc_shot, serving  # noqa: E402
+from tests.webserve import DESKTOP, HTTP_TIMEOUT, PHONE, overflows, save_doc_shot, serving  # noqa: E402
 
 pytest_plugins = ["tests.webserve"]  # the `browser` fixture
+get = functools.partial(httpx.get, timeout=HTTP_TIMEOUT)  # generous: a busy machine is no failure
 
 SECRET_REASON = "Zhang Wei from Shenzhen sent me a fake trademark complaint"
 ALICE, BOB, MOD = Actor("console:alice"), Actor("slack:UBOB"), Actor("console:mod", True)
@@ -43,7 +45,7 @@ def base(settings: Settings, db: Database, tmp_path: Path) -> Iterator[str]:
 
 
 def test_search_shows_neutral_facts_only(base: str) -> None:
-    page = httpx.get(f"{base}/blocklist", params={"q": "https://www.fake-brand-claims.com/products/x?y=1"})
+    page = get(f"{base}/blocklist", params={"q": "https://www.fake-brand-claims.com/products/x?y=1"})
     assert page.status_code == 200
     html = page.text
     assert "fake-brand-claims.com — listed" in html
@@ -56,28 +58,29 @@ def test_search_shows_neutral_facts_only(base: str) -> None:
 
 
 def test_not_public_not_found_and_bad_input(base: str) -> None:
-    pending = httpx.get(f"{base}/blocklist", params={"q": "copy-lamps.myshopify.com"}).text
+    pending = get(f"{base}/blocklist", params={"q": "copy-lamps.myshopify.com"}).text
     assert "Not on the list" in pending and "copied my photos" not in pending
-    missing = httpx.get(f"{base}/blocklist", params={"q": "honest-shop.com"}).text
+    missing = get(f"{base}/blocklist", params={"q": "honest-shop.com"}).text
     assert "Not on the list" in missing
     for bad in ("not a domain at all", "<script>alert(1)</script>", "x" * 5000 + ".com", "http://"):
-        answer = httpx.get(f"{base}/blocklist", params={"q": bad})
+        answer = get(f"{base}/blocklist", params={"q": bad})
         assert answer.status_code == 200, bad[:40]
         assert "does not look like a domain" in answer.text
         assert "<script>alert" not in answer.text
 
 
 def test_chinese_ui_and_idn(base: str) -> None:
-    page = httpx.get(f"{base}/blocklist", params={"q": "北欧灯具.com", "lang": "zh"}).text
+    page = get(f"{base}/blocklist", params={"q": "北欧灯具.com", "lang": "zh"}).text
     assert "恶意投诉方网站社区黑名单" in page and "已上榜" in page and "仿冒店铺" in page
     assert "xn--" in page  # the punycode form is shown beside the Unicode name
-    traditional = httpx.get(f"{base}/blocklist", headers={"accept-language": "zh-TW,zh;q=0.9"}).text
+    traditional = get(f"{base}/blocklist", headers={"accept-language": "zh-TW,zh;q=0.9"}).text
     assert "惡意投訴方網站社群黑名單" in traditional and "最近上榜" in traditional
 
 
 def test_in_a_browser_on_a_phone_and_a_desktop(base: str, browser: Any) -> None:
     for size in (PHONE, DESKTOP):
         context = browser.new_context(viewport=size, locale="en-US")
+        context.set_default_timeout(HTTP_TIMEOUT * 1000)
         page = context.new_page()
         blocked: list[str] = []
         page.on("console", lambda msg, blocked=blocked: blocked.append(msg.text)

@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import MODERATORS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+HTTP_TIMEOUT = 120.0  # seconds a test waits for a page; generous, so a busy machine never fails a test
 PHONE = {"width": 390, "height": 844}  # a common phone in portrait, as WeChat's browser sees it
 DESKTOP = {"width": 1280, "height": 900}
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -85,7 +86,8 @@ def browser() -> Iterator[Any]:
     except ImportError:
         pytest.skip("the playwright Python package is not installed (pip install -e '.[test]')")
     with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        launched = driver.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS,
+                                          timeout=HTTP_TIMEOUT * 1000)
         try:
             yield launched
         finally:
