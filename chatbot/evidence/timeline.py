@@ -103,7 +103,7 @@ def render(result: dict[str, Any], lang: Lang) -> bytes | None:
             # Numeric dates read the same in every language; days when everything is close together.
             every = [p[0] for row in rows.values() for p in row] + [m.when for m in found]
             short = (max(every) - min(every)).days < 120
-            axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+            axes.xaxis.set_major_locator(mdates.AutoDateLocator())
             axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d" if short else "%Y-%m"))
             axes.grid(axis="x", alpha=0.3)
             host = printable(str(result.get("host", ""))[:MAX_LABEL])[0]
