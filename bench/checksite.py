@@ -17,7 +17,7 @@ from chatbot.db import Database
 from chatbot.db.migrate import upgrade
 from chatbot.evidence import page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
-from tests.fixtures.sites.server import ROOT, resolver, serve, settings_for
+from tests.fixtures.sites.server import ROOT, Web, resolver, serve, settings_for
 
 # Injected server-side delays (seconds), one per outside service, like a slow real web.
 DELAYS = {
@@ -35,18 +35,23 @@ PAGES = ["shopify/products/aurora-lamp.html", "woo/product/rose-planter/index.ht
 SOURCES = ("page", "platform_api", "sitemap", "wayback", "rdap", "amazon")
 
 
+def slow_web_engine(web: Web, folder: str) -> EvidenceEngine:
+    """An engine on a new SQLite file in `folder` (evidence packages there too), asking the
+    stand-in web; each stand-in service under its own name, as in real life (per-host limits)."""
+    settings = settings_for(web, Settings(database_url=f"sqlite:///{folder}/bench.db",
+                                          report_dir=f"{folder}/reports"),
+                            fetch_timeout=10.0, lookup_timeout=25.0,
+                            wayback_url=web.service("archive.stand-in.net"),
+                            rdap_url=web.service("rdap.stand-in.net") + "/rdap",
+                            amazon_url=web.service("amazon.stand-in.net") + "/amazon/{marketplace}/dp/{asin}")
+    db = Database(settings.database_url)  # type: ignore[attr-defined]
+    upgrade(db)
+    return EvidenceEngine(Context(settings, db), resolver=resolver)  # type: ignore[arg-type]
+
+
 def lookup_wall_time() -> None:
     with tempfile.TemporaryDirectory() as folder, serve(DELAYS) as web:
-        # Each stand-in service under its own name, as in real life (per-host connection limits).
-        settings = settings_for(web, Settings(database_url=f"sqlite:///{folder}/bench.db"),
-                                fetch_timeout=10.0, lookup_timeout=25.0,
-                                wayback_url=web.service("archive.stand-in.net"),
-                                rdap_url=web.service("rdap.stand-in.net") + "/rdap",
-                                amazon_url=web.service("amazon.stand-in.net")
-                                + "/amazon/{marketplace}/dp/{asin}")
-        db = Database(settings.database_url)  # type: ignore[attr-defined]
-        upgrade(db)
-        engine = EvidenceEngine(Context(settings, db), resolver=resolver)  # type: ignore[arg-type]
+        engine = slow_web_engine(web, folder)
         url = web.shop("glowpeak-shop.com", "/products/aurora-lamp")
 
         def timed(only: frozenset[str] | None) -> float:
@@ -64,7 +69,7 @@ def lookup_wall_time() -> None:
                 alone[name].append(seconds)
                 one_by_one += seconds
             serial.append(one_by_one)
-        db.dispose()
+        engine.ctx.db.dispose()
     wall, total = statistics.median(walls), statistics.median(serial)
     medians = {name: statistics.median(values) for name, values in alone.items()}
     slowest_name = max(medians, key=medians.__getitem__)

@@ -37,6 +37,13 @@ class Settings:
     per_host_concurrency: int = 4
     cache_ttl_seconds: int = 6 * 3600
     report_dir: str = "reports"
+    # Evidence packages, report pages and the trusted timestamp (see chatbot/evidence/wacz.py).
+    package_max_bytes: int = 50_000_000  # response bodies kept in one lookup's package
+    report_retention_days: int = 365  # packages older than this are pruned
+    report_link_days: int = 30  # a report page link works this long
+    public_url: str = ""  # where `sellerguard serve` is reached, for report links
+    tsa_url: str = ""  # an RFC 3161 time-stamping authority; empty: no timestamp
+    save_page_now: bool = False  # ask the Wayback Machine to capture the checked page
     # blocklist
     auto_list_reporters: int = 0
     report_rate_limit: int = 10
@@ -209,9 +216,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_WAYBACK_URL", "wayback_url"),
         ("SELLERGUARD_RDAP_URL", "rdap_url"),
         ("SLACK_API_URL", "slack_api_url"),
+        ("SELLERGUARD_TSA_URL", "tsa_url"),
+        ("SELLERGUARD_PUBLIC_URL", "public_url"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = _http_url(name, raw) + ("/" if key == "slack_api_url" else "")
+    if (raw := get("SELLERGUARD_SAVE_PAGE_NOW")) is not None:
+        kwargs["save_page_now"] = _bool("SELLERGUARD_SAVE_PAGE_NOW", raw)
     if (raw := get("SELLERGUARD_AMAZON_URL")) is not None:
         if "{asin}" not in raw:
             raise ConfigError(f"SELLERGUARD_AMAZON_URL={raw!r} must contain {{asin}}.")
@@ -233,6 +244,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_REPORT_RATE_LIMIT", "report_rate_limit", 1, 100_000),
         ("SELLERGUARD_REPORT_RATE_WINDOW", "report_rate_window_seconds", 1, 30 * 86400),
         ("SELLERGUARD_APPEAL_COOLDOWN", "appeal_cooldown_seconds", 0, 365 * 86400),
+        ("SELLERGUARD_PACKAGE_MAX_BYTES", "package_max_bytes", 0, 2_000_000_000),
+        ("SELLERGUARD_REPORT_RETENTION_DAYS", "report_retention_days", 1, 36500),
+        ("SELLERGUARD_REPORT_LINK_DAYS", "report_link_days", 1, 3650),
         ("PORT", "port", 1, 65535),
         ("SELLERGUARD_REMINDER_LEAD_DAYS", "reminder_lead_days", 0, 60),
         ("SELLERGUARD_NUDGE_DAYS", "nudge_days", 1, 365),

@@ -112,6 +112,13 @@ def blocklist_routes(ctx: Context) -> list[BaseRoute]:
     return list(module.routes(ctx))
 
 
+def page_routes(ctx: Context) -> list[BaseRoute]:
+    """Report pages (/r/<token>) and the public blocklist page (/blocklist): chatbot/pages."""
+    from chatbot.pages import routes
+
+    return routes(ctx)
+
+
 def settle() -> None:
     """Call once the app is built: what exists at start-up lives for the whole process, so
     freezing it keeps the collector's full passes (pauses in the middle of an ack) short."""
@@ -126,5 +133,6 @@ def create_app(ctx: Context, bolt: App | None) -> Starlette:
         routes.append(Route("/slack/events", slack_endpoint(bolt, ctx.settings.slack_signing_secret),
                             methods=["POST"]))
     routes += blocklist_routes(ctx)
+    routes += page_routes(ctx)
     # The body cap wraps the whole app, so every route (and any added later) gets it.
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)])

@@ -8,7 +8,20 @@ import os
 import sys
 
 from chatbot import __version__
-from chatbot.cli import blocklist, chat, checksite, clock, compare, db, jobs, letter, reminders, serve, worker
+from chatbot.cli import (
+    blocklist,
+    chat,
+    checksite,
+    clock,
+    compare,
+    db,
+    evidence,
+    jobs,
+    letter,
+    reminders,
+    serve,
+    worker,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sellerguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (chat, checksite, compare, blocklist, letter, reminders, db, serve, worker, clock, jobs):
+    for module in (chat, checksite, compare, blocklist, letter, reminders, evidence, db, serve, worker, clock,
+                   jobs):
         module.register(commands)
     return parser
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
-from chatbot.evidence import report
+from chatbot.evidence import archive, report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
+from chatbot.evidence.fonts import FontMissing
 from chatbot.evidence.options import OptionError, build
 from chatbot.evidence.saved import SavedPageError, read_saved
 from chatbot.i18n import normalize_lang, t
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             try:
                 written = report.write(result, lang, Path(args.report))
-            except OSError as exc:
+            except (OSError, FontMissing) as exc:
                 fail(f"{t('checksite.report_failed', lang)} ({exc})", EXIT_INVALID)
         if args.json:
             print(printable_json(result, indent=2, default=str))  # what the page said, made inert
@@ -126,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
             print(render_text(summary_reply(result, lang, []), Style(sys.stdout.isatty())))
             for path in written:
                 print(printable(f"📎 {path}"))
+            package = (result.get("package") or {}).get("file")
+            if package and (found := archive.locate(config, package)) is not None:
+                print(printable(f"📦 {found}"))
         if code == EXIT_INCONCLUSIVE:
             print(f"sellerguard: {t('checksite.no_date', lang)}", file=sys.stderr)
         return code

@@ -1,9 +1,12 @@
 """The one way sources reach the network: the safe fetcher, with every request written to the
-evidence log (URL, UTC time, status, SHA-256 of the body, what was taken from it)."""
+evidence log (URL, UTC time, status, SHA-256 of the body, what was taken from it) and, when a
+capture list is given, kept whole (request headers, response headers and body) for the lookup's
+web-archive package (wacz.py)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,15 +25,27 @@ class Fetcher(Protocol):
 Memo = dict[tuple[str, str], tuple[FetchResult, FetchRecord]]
 
 
+@dataclass(frozen=True)
+class Capture:
+    """One exchange as it happened: what we sent and what came back (body decoded, see FetchResult)."""
+
+    source: str
+    request_headers: dict[str, str]
+    result: FetchResult
+
+
 class EvidenceClient:
     """`memo`, shared by the clients of one lookup, answers a second request for the same URL (and
     Accept) from the first answer: the Amazon page read for its date is read again for its photos
-    without a second fetch, and the log keeps one record."""
+    without a second fetch, and the log keeps one record. `captures`, when given, receives every
+    exchange as it happened (request headers sent, the answer) for the evidence package."""
 
-    def __init__(self, fetcher: Fetcher, log: list[FetchRecord], memo: Memo | None = None) -> None:
+    def __init__(self, fetcher: Fetcher, log: list[FetchRecord], memo: Memo | None = None,
+                 captures: list[Capture] | None = None) -> None:
         self.fetcher = fetcher
         self.log = log
         self.memo = memo
+        self.captures = captures
 
     async def get(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,
                   timeout: float | None = None, accept: str | None = None,
@@ -60,6 +75,9 @@ class EvidenceClient:
         record.truncated = bool(result.truncated)
         if self.memo is not None:
             self.memo[key] = (result, record)
+        if self.captures is not None:
+            sent = getattr(self.fetcher, "sent_headers", None)
+            self.captures.append(Capture(source, sent(headers) if sent else dict(headers or {}), result))
         return result, record
 
     async def get_json(self, url: str | httpx.URL, *, source: str, max_bytes: int | None = None,

@@ -47,7 +47,8 @@ def _thumb(data_uri: str) -> bytes | None:
 
 def pdf_story(section: dict[str, Any] | None, p: Callable[..., Any], table: Callable[..., Any],
               heading: Any, small: Any) -> list[Any]:
-    """ReportLab flowables for the section; `p`/`table` are the report's paragraph and table makers."""
+    """ReportLab flowables for the section; `p` makes an escaped paragraph, `table(rows, widths)`
+    a list of table flowables (pdf.Builder)."""
     if not section:
         return []
     from reportlab.lib.units import mm
@@ -67,13 +68,13 @@ def pdf_story(section: dict[str, Any] | None, p: Callable[..., Any], table: Call
                   [picture(m["seller_thumb"]), p(m["seller_image"], small)],
                   p(m["distance"], small), p(f"{m['verdict_text']} {m['variant_text']}", small),
                   p(m.get("copycat_uploaded") or "", small)] for m in section["matches"]]
-        story.append(table(rows, [50 * mm, 50 * mm, 20 * mm, 30 * mm, 25 * mm]))
+        story.extend(table(rows, [50 * mm, 50 * mm, 20 * mm, 30 * mm, 25 * mm]))
     if section["passages"]:
         story.append(p(labels["passages"], small))
         rows = [[p(labels[k], small) for k in ("your_text", "their_text", "score")]]
         rows += [[p(f"{x['where_text']}: {x['seller_text']}", small), p(x["copycat_text"], small),
                   p(f"{x['percent']}%", small)] for x in section["passages"]]
-        story.append(table(rows, [80 * mm, 80 * mm, 15 * mm]))
+        story.extend(table(rows, [80 * mm, 80 * mm, 15 * mm]))
     story += [p(line, small) for line in section["problems"]]
     story.append(p(labels["explain"], small))
     return story

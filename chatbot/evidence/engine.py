@@ -23,6 +23,7 @@ from sqlalchemy import select
 from chatbot.context import Context
 from chatbot.evidence import (
     amazon,
+    archive,
     combiner,
     copying,
     network,
@@ -30,12 +31,13 @@ from chatbot.evidence import (
     platform,
     platform_api,
     rdap,
+    savepagenow,
     sitemap,
     wayback,
 )
 from chatbot.evidence import blocklist as blocklist_source
 from chatbot.evidence import saved as saved_page
-from chatbot.evidence.client import EvidenceClient, Memo
+from chatbot.evidence.client import Capture, EvidenceClient, Memo
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
 from chatbot.evidence.saved import SavedPage
@@ -210,7 +212,14 @@ class EvidenceEngine:
             base, words = await self._run_sources(url, names, request, fetcher, log_records, extra_sources,
                                                   memo, snap)
         refused = base.pop("refused", None)
+        captures: list[Capture] = base.pop("_captures", [])
         offline = (base.get("network") or {}).get("state") == "offline"
+        if cached is None and refused is None and request.only is None and not offline:
+            # The package first: its name and SHA-256 are part of the stored result.
+            base["package"] = await asyncio.to_thread(
+                archive.keep, self.settings, captures, host=base["host"], key=key,
+                main_url=base["normalized_url"], title=base.pop("_title", "") or base["host"])
+        base.pop("_title", None)
         if cached is None and refused is None and request.only is None and not offline:
             # Offline, we learnt nothing about the site: neither a cache entry nor "site is down".
             base["id"] = await asyncio.to_thread(self._store, key, url, names, base, words)
@@ -261,8 +270,12 @@ class EvidenceEngine:
                            extra_sources: list[SourceResult], memo: Memo,
                            snap: Snapshot | None = None) -> tuple[dict[str, Any], list[Any]]:
         today = datetime.now(UTC).date()
-        client = EvidenceClient(fetcher, log_records, memo)
+        captures: list[Capture] = []
+        client = EvidenceClient(fetcher, log_records, memo, captures)
         loop = asyncio.get_running_loop()
+        saving = None
+        if self.settings.save_page_now and request.only is None:
+            saving = asyncio.create_task(savepagenow.request(client, self.settings.wayback_url, str(url)))
         # Page extraction runs on a thread, which no asyncio timeout can stop: it checks this
         # deadline itself (page.Budget), the page source's own or the whole lookup's, whichever
         # comes first, and hands back what it found by then.
@@ -339,6 +352,7 @@ class EvidenceEngine:
             task.cancel()
         if not page_done.done():
             page_done.set_result(outcome)
+        saved = await _at_most(saving, savepagenow.GRACE) if saving is not None else None
         sources: list[SourceResult] = []
         for name, task in tasks.items():
             if task in done:
@@ -387,7 +401,13 @@ class EvidenceEngine:
             "evidence": [r.to_json() for r in log_records if r.source != "amazon"],
             "page_status": outcome.fetched.status if outcome.fetched else None,
             "network": network.diagnose([s.to_json() for s in cached_sources]).to_json(),
+            "_captures": captures,
+            "_title": outcome.evidence.doc.title if outcome.evidence else "",
         }
+        if saved is not None:
+            base["save_page_now"] = saved
+            if saved.get("url"):
+                base["archive_links"] = [*base["archive_links"], {"url": saved["url"], "saved_now": True}]
         if refused is not None:
             base["refused"] = refused
         words = list(outcome.evidence.doc.segments) if outcome.evidence else []
@@ -460,6 +480,17 @@ class EvidenceEngine:
         with self.ctx.db.session() as session:
             row = session.get(SiteLookup, lookup_id)
             return None if row is None else dict(row.result) | {"id": row.id}
+
+
+async def _at_most(task: asyncio.Task[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """The task's answer if it comes within `seconds`; else it is cancelled and marked pending."""
+    try:
+        return await asyncio.wait_for(task, timeout=seconds)
+    except TimeoutError:
+        return {"status": "pending"}
+    except Exception as exc:  # the archive request must never sink the lookup
+        log.warning("save page now failed: %s", exc)
+        return {"status": "failed", "detail": type(exc).__name__}
 
 
 def _signals(base: dict[str, Any]) -> dict[str, Any]:

@@ -42,3 +42,18 @@ class CopyingCheck(Base):
     lookup_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the /checksite lookup, if any
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+class ReportLink(Base):
+    """An unguessable link to one lookup's report pages (`/r/<token>`). Only the SHA-256 of the
+    token is stored, so the table alone opens nothing; a link stops working at `expires_at`."""
+
+    __tablename__ = "report_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    lookup_id: Mapped[int] = mapped_column(Integer, index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    # The result as the seller saw it (their own date, brand word): the stored lookup holds only
+    # what every request shares. Empty: show the stored lookup.
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -197,6 +197,10 @@ class SafeFetcher:
                 pins.append(address)
         return tuple(pins)
 
+    def sent_headers(self, extra: dict | None = None) -> dict[str, str]:
+        """The headers a fetch with `extra` sends (lower-case names), for the evidence archive."""
+        return self._default_headers | self._request_headers(extra)
+
     def _request_headers(self, extra: dict | None) -> dict[str, str]:
         headers: dict[str, str] = {}
         for name, value in (extra or {}).items():
