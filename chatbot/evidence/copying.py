@@ -145,7 +145,8 @@ async def _amazon(client: EvidenceClient, template: str, request: CopyingRequest
     assert request.asin
     url = template.format(marketplace=request.marketplace, asin=request.asin)
     try:
-        fetched, _ = await client.get(url, source="amazon", max_bytes=4_000_000, accept="text/html")
+        fetched, _ = await client.get(url, source="amazon", max_bytes=4_000_000, accept="text/html",
+                                      service=True)
     except FetchError as exc:
         problems.append(Problem("seller", f"fetch.{exc.code}", exc.detail, url))
         return
