@@ -53,6 +53,18 @@ class Settings:
     wecom_aes_key: str = ""
     wecom_agent_id: str = ""
     wecom_secret: str = ""
+    wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_aibot_id: str = ""
+    wecom_aibot_secret: str = ""
+    wecom_aibot_token: str = ""
+    wecom_aibot_aes_key: str = ""
+    wecom_ws_url: str = "wss://openws.work.weixin.qq.com"
+    wecom_robot_webhook: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
     # web process
     port: int = 8000
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -155,6 +167,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_WAYBACK_URL", "wayback_url"),
         ("SELLERGUARD_RDAP_URL", "rdap_url"),
         ("SLACK_API_URL", "slack_api_url"),
+        ("WECOM_API_URL", "wecom_api_url"),
+        ("WECHAT_API_URL", "wechat_api_url"),
+        ("WECOM_ROBOT_WEBHOOK", "wecom_robot_webhook"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = _http_url(name, raw) + ("/" if key == "slack_api_url" else "")
@@ -200,9 +215,25 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("WECOM_AES_KEY", "wecom_aes_key"),
         ("WECOM_AGENT_ID", "wecom_agent_id"),
         ("WECOM_SECRET", "wecom_secret"),
+        ("WECOM_AIBOT_ID", "wecom_aibot_id"),
+        ("WECOM_AIBOT_SECRET", "wecom_aibot_secret"),
+        ("WECOM_AIBOT_TOKEN", "wecom_aibot_token"),
+        ("WECOM_AIBOT_AES_KEY", "wecom_aibot_aes_key"),
+        ("WECHAT_APP_ID", "wechat_app_id"),
+        ("WECHAT_APP_SECRET", "wechat_app_secret"),
+        ("WECHAT_TOKEN", "wechat_token"),
+        ("WECHAT_AES_KEY", "wechat_aes_key"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = raw.strip()
+    if (raw := get("WECOM_WS_URL")) is not None:
+        if urlsplit(raw.strip()).scheme not in ("ws", "wss") or not urlsplit(raw.strip()).netloc:
+            raise ConfigError(f"WECOM_WS_URL={raw!r} must be a ws:// or wss:// URL.")
+        kwargs["wecom_ws_url"] = raw.strip()
+    for name in ("WECOM_AES_KEY", "WECOM_AIBOT_AES_KEY", "WECHAT_AES_KEY"):
+        key = kwargs.get(name.lower())
+        if key is not None and len(str(key)) != 43:
+            raise ConfigError(f"{name} must be the 43-character EncodingAESKey from the console.")
     if (token := kwargs.get("slack_app_token")) and not str(token).startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
     if (token := kwargs.get("slack_bot_token")) and not str(token).startswith("xoxb-"):

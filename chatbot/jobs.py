@@ -10,7 +10,7 @@ process memory, so a crash or restart loses no job. Finished rows are pruned aft
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +59,23 @@ class Claimed:
 Runner = Callable[[dict[str, Any]], None]
 
 
+# Job kinds run by other modules, registered where they are defined (chatbot/wecom/work.py):
+# kind → a function that builds the runner from the app (a `SellerGuard`) in the process that
+# runs jobs. A worker gets every registered runner with `registered_runners(app)`.
+RunnerFactory = Callable[[Any], Runner]
+_registered: dict[str, RunnerFactory] = {}
+
+
+def register(kind: str, factory: RunnerFactory) -> None:
+    """Make jobs of `kind` runnable by any worker that asks for `registered_runners`."""
+    _registered[kind] = factory
+
+
+def registered_runners(app: Any, kinds: Collection[str] | None = None) -> dict[str, Runner]:
+    """The registered runners (of `kinds`, if given), built for `app`."""
+    return {kind: factory(app) for kind, factory in _registered.items() if kinds is None or kind in kinds}
+
+
 class JobQueue:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow,
                  lease_seconds: float = LEASE_SECONDS, max_attempts: int = MAX_ATTEMPTS,
@@ -86,9 +103,10 @@ class JobQueue:
         except IntegrityError:
             return None
 
-    def claim(self) -> Claimed | None:
-        """Take the oldest runnable job (queued, or running with an expired lease) atomically;
-        rows whose lease expired after the last attempt are marked failed first."""
+    def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
+        """Take the oldest runnable job (queued, or running with an expired lease) atomically,
+        of one of `kinds` if given; rows whose lease expired after the last attempt are marked
+        failed first."""
         now = self.clock()
         expired = and_(Job.state == RUNNING, Job.lease_until < now)
         with self.db.session() as session:
@@ -100,8 +118,11 @@ class JobQueue:
             for job_id, kind in dead:
                 log.error("job %s (%s) failed: its worker stopped before finishing, %s times",
                           job_id, kind, self.max_attempts)
-            oldest = (select(Job.id).where(or_(Job.state == QUEUED, expired),
-                                           Job.attempts < self.max_attempts)
+            runnable = select(Job.id).where(or_(Job.state == QUEUED, expired),
+                                            Job.attempts < self.max_attempts)
+            if kinds is not None:
+                runnable = runnable.where(Job.kind.in_(list(kinds)))
+            oldest = (runnable
                       .order_by(Job.id).limit(1).with_for_update(skip_locked=True).scalar_subquery())
             row = session.execute(
                 update(Job).where(Job.id == oldest)
@@ -121,10 +142,11 @@ class JobQueue:
                         error=error[:4000]))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def run_next(self, runners: Mapping[str, Runner]) -> bool:
-        """Claim one job and run it; False when there was nothing to run. A runner that raises
-        marks the job failed (not retried: it may already have answered the user)."""
-        job = self.claim()
+    def run_next(self, runners: Mapping[str, Runner], *, only: Collection[str] | None = None) -> bool:
+        """Claim one job (of the kinds in `only`, if given) and run it; False when there was
+        nothing to run. A runner that raises marks the job failed (not retried: it may already
+        have answered the user)."""
+        job = self.claim(only)
         if job is None:
             return False
         runner = runners.get(job.kind)

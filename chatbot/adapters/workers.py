@@ -81,7 +81,8 @@ def _drain() -> None:
     """On a worker thread: run jobs until none is left."""
     assert _adapter is not None and _queue is not None, "the worker starts with _start"
     try:
-        while not _stopping.is_set() and _queue.run_next({JOB_KIND: _adapter.run_job}):
+        runners = {JOB_KIND: _adapter.run_job}
+        while not _stopping.is_set() and _queue.run_next(runners, only=runners):
             pass
     except Exception:  # the database went away: the next wake or poll tries again
         log.exception("could not take jobs from the queue")

@@ -62,17 +62,21 @@ def put(db: Database, key: str, value: dict[str, Any], now: datetime,
 def claim(db: Database, key: str, now: datetime, ttl: float,
           value: dict[str, Any] | None = None) -> bool:
     """True for the first caller (in any process) to claim `key` while it is live; False after.
-    An expired claim is removed first, so a key may be claimed again once its `ttl` has passed."""
+    One insert in the common case; an expired claim is removed and the key claimed again."""
     key = key[:KEY_CHARS]
-    with db.session() as session:
-        session.execute(delete(WeComState).where(WeComState.key == key, WeComState.expires_at <= now))
-    try:
-        with db.session() as session:
-            session.add(WeComState(key=key, value=value or {},
-                                   expires_at=now + timedelta(seconds=ttl)))
-    except IntegrityError:
-        return False
-    return True
+    row = {"key": key, "value": value or {}, "expires_at": now + timedelta(seconds=ttl)}
+    for _ in range(2):
+        try:
+            with db.session() as session:
+                session.add(WeComState(**row))
+            return True
+        except IntegrityError:
+            with db.session() as session:
+                gone = session.execute(delete(WeComState).where(
+                    WeComState.key == key, WeComState.expires_at <= now)).rowcount  # type: ignore[attr-defined]
+            if not gone:
+                return False
+    return False
 
 
 def prune(db: Database, now: datetime) -> int:

@@ -1,0 +1,75 @@
+"""The WeCom / WeChat job kinds, registered with the job queue (chatbot/jobs.py), and a small
+loop that runs them in the process that received the callbacks.
+
+Any worker may run these kinds: it asks `chatbot.jobs.registered_runners(app)` once this module
+is imported. `JobLoop` is the in-process runner `sellerguard serve` and `sellerguard wecom` use:
+a few threads that drain the queue of the given kinds when woken, and poll now and then for jobs
+left by a process that stopped (their lease expired) or queued by another process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection
+
+from chatbot import jobs
+from chatbot.app import SellerGuard
+from chatbot.jobs import JobQueue
+from chatbot.wecom import aibot, callbacks
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5.0
+THREADS = 4
+
+jobs.register(aibot.JOB_KIND, lambda app: aibot.AiBot(app).run_job)
+jobs.register(callbacks.JOB_APP, lambda app: callbacks.Classic(app).run_app)
+jobs.register(callbacks.JOB_KF_SYNC, lambda app: callbacks.Classic(app).run_kf_sync)
+jobs.register(callbacks.JOB_KF, lambda app: callbacks.Classic(app).run_kf)
+jobs.register(callbacks.JOB_OA, lambda app: callbacks.Classic(app).run_official_account)
+
+WEBHOOK_KINDS = (aibot.JOB_KIND, *callbacks.KINDS)
+
+
+class JobLoop:
+    """Runs queued jobs of `kinds` on `threads` threads until `close`."""
+
+    def __init__(self, guard: SellerGuard, kinds: Collection[str], *, threads: int = THREADS,
+                 poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None) -> None:
+        self.queue = JobQueue(guard.db)
+        self.kinds = tuple(kinds)
+        self.runners = runners if runners is not None else jobs.registered_runners(guard, self.kinds)
+        self.poll_seconds = poll_seconds
+        self._wakeup = threading.Semaphore(0)
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._loop, name=f"wecom-job-{n}", daemon=True)
+                         for n in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """A job was queued: let a thread look now."""
+        self._wakeup.release()
+
+    def drain(self) -> int:
+        """Run jobs on this thread until none is left; how many ran."""
+        count = 0
+        while not self._stop.is_set() and self.queue.run_next(self.runners, only=self.kinds):
+            count += 1
+        return count
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wakeup.acquire(timeout=self.poll_seconds)
+            try:
+                self.drain()
+            except Exception:  # the database went away: the next wake or poll tries again
+                log.exception("could not take WeCom jobs from the queue")
+
+    def close(self) -> None:
+        self._stop.set()
+        for _ in self._threads:
+            self._wakeup.release()
+        for thread in self._threads:
+            thread.join(timeout=30)
