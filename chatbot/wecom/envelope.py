@@ -152,8 +152,9 @@ class XmlMessage:
 
     @property
     def delivery_key(self) -> str:
-        """`MsgId`, else `FromUserName+CreateTime` (events have no MsgId)."""
-        unique = self.msg_id or f"{self.from_user}:{self.create_time}:{self.event}"
+        """`MsgId`, else `FromUserName+CreateTime` (events have no MsgId; a 微信客服 event has no
+        sender, so its token tells two events apart)."""
+        unique = self.msg_id or f"{self.from_user}:{self.create_time}:{self.event}:{self.kf_token}"
         return f"{self.to_user}:{unique}"
 
 
