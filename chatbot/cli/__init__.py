@@ -8,7 +8,7 @@ import os
 import sys
 
 from chatbot import __version__
-from chatbot.cli import blocklist, chat, checksite, clock, db, letter, serve
+from chatbot.cli import blocklist, chat, checksite, clock, db, letter, serve, wecom
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sellerguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (chat, checksite, blocklist, letter, db, serve, clock):
+    for module in (chat, checksite, blocklist, letter, db, serve, clock, wecom):
         module.register(commands)
     return parser
 
