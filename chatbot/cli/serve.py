@@ -54,11 +54,12 @@ def _wecom_jobs(guard: Any) -> Any:
     """The threads that answer WeCom / WeChat callbacks, when any callback is configured."""
     s = guard.settings
     if not ((s.wecom_aibot_token and s.wecom_aibot_aes_key) or (s.wecom_token and s.wecom_aes_key)
-            or (s.wechat_token and s.wechat_aes_key)):
+            or (s.wechat_token and s.wechat_aes_key) or s.wecom_robot_webhook):
         return None
+    from chatbot.wecom.robot import watch_moderation
     from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop
 
-    return JobLoop(guard, WEBHOOK_KINDS)
+    return JobLoop(guard, WEBHOOK_KINDS, on_poll=lambda: watch_moderation(guard))
 
 
 def _wecom_routes(guard: Any, jobs: Any) -> list[Any]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from chatbot import jobs
 from chatbot.app import SellerGuard
 from chatbot.jobs import JobQueue
-from chatbot.wecom import aibot, callbacks
+from chatbot.wecom import aibot, callbacks, robot
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +28,27 @@ jobs.register(callbacks.JOB_APP, lambda app: callbacks.Classic(app).run_app)
 jobs.register(callbacks.JOB_KF_SYNC, lambda app: callbacks.Classic(app).run_kf_sync)
 jobs.register(callbacks.JOB_KF, lambda app: callbacks.Classic(app).run_kf)
 jobs.register(callbacks.JOB_OA, lambda app: callbacks.Classic(app).run_official_account)
+jobs.register(robot.JOB_KIND, lambda app: robot.RobotSender(app).run_job)
 
-WEBHOOK_KINDS = (aibot.JOB_KIND, *callbacks.KINDS)
+WEBHOOK_KINDS = (aibot.JOB_KIND, *callbacks.KINDS, robot.JOB_KIND)
 
 
 class JobLoop:
     """Runs queued jobs of `kinds` on `threads` threads until `close`."""
 
     def __init__(self, guard: SellerGuard, kinds: Collection[str], *, threads: int = THREADS,
-                 poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None) -> None:
+                 poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None,
+                 on_poll: Callable[[], object] | None = None) -> None:
+        """`on_poll`: called by one thread on every wake and poll (e.g. `robot.watch_moderation`)."""
         self.queue = JobQueue(guard.db)
         self.kinds = tuple(kinds)
         self.runners = runners if runners is not None else jobs.registered_runners(guard, self.kinds)
         self.poll_seconds = poll_seconds
         self._wakeup = threading.Semaphore(0)
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._loop, name=f"wecom-job-{n}", daemon=True)
+        self.on_poll = on_poll
+        self._threads = [threading.Thread(target=self._loop, args=(n == 0,), name=f"wecom-job-{n}",
+                                          daemon=True)
                          for n in range(threads)]
         for thread in self._threads:
             thread.start()
@@ -59,10 +64,12 @@ class JobLoop:
             count += 1
         return count
 
-    def _loop(self) -> None:
+    def _loop(self, first: bool) -> None:
         while not self._stop.is_set():
             self._wakeup.acquire(timeout=self.poll_seconds)
             try:
+                if first and self.on_poll is not None:
+                    self.on_poll()
                 self.drain()
             except Exception:  # the database went away: the next wake or poll tries again
                 log.exception("could not take WeCom jobs from the queue")
