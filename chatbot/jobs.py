@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, and_, delete, or_, select, update
+from sqlalchemy import JSON, Connection, Index, Integer, String, Text, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatbot.db import Database
 from chatbot.db.base import Base, UTCDateTime, utcnow
+from chatbot.db.inserts import insert_ignore
 from chatbot.db.models import ProcessedDelivery
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,19 @@ class JobQueue:
                 return job.id
         except IntegrityError:
             return None
+
+    def enqueue_on(self, conn: Connection, kind: str, payload: dict[str, Any], *,
+                   delivery_key: str = "") -> int | None:
+        """`enqueue` inside the caller's transaction on `conn` (a hot path that records other
+        rows in the same commit). None when `delivery_key` was already recorded."""
+        now = self.clock()
+        if delivery_key and not insert_ignore(conn, ProcessedDelivery.__table__,
+                                              {"key": delivery_key[:255], "created_at": now}):
+            return None
+        table = Job.__table__
+        return int(conn.execute(table.insert().values(
+            kind=kind, payload=payload, state=QUEUED, attempts=0, error="", created_at=now,
+            updated_at=now).returning(table.c.id)).scalar_one())
 
     def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
         """Take the oldest runnable job (queued, or running with an expired lease) atomically,

@@ -49,6 +49,7 @@ NOTICE_MARK = {"info": "", "warning": "⚠️ ", "error": "❌ "}
 TYPED_ACTIONS = {
     "case.done": "/case {0} done {1}",
     "case.skip": "/case {0} skip {1}",
+    "case.explain": "/case {0} explain {1}",
     "case.letter": "/letter {1} {0}",
     "case.open": "/notice",
     "bl.approve": "/blocklist approve {0}",

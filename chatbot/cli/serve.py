@@ -50,16 +50,18 @@ def check(config: Settings) -> None:
         fail("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials).")
 
 
-def _wecom_jobs(guard: Any) -> Any:
-    """The threads that answer WeCom / WeChat callbacks, when any callback is configured."""
+def _wecom_jobs(guard: Any, processes: int) -> Any:
+    """What answers WeCom / WeChat callbacks, when any is configured: a job process at idle
+    priority (threads of this process with --processes 0)."""
     s = guard.settings
     if not ((s.wecom_aibot_token and s.wecom_aibot_aes_key) or (s.wecom_token and s.wecom_aes_key)
             or (s.wechat_token and s.wechat_aes_key) or s.wecom_robot_webhook):
         return None
-    from chatbot.wecom.robot import watch_moderation
-    from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop
+    from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop, JobProcess, housekeeping
 
-    return JobLoop(guard, WEBHOOK_KINDS, on_poll=lambda: watch_moderation(guard))
+    if processes > 0:
+        return JobProcess(s, WEBHOOK_KINDS)
+    return JobLoop(guard, WEBHOOK_KINDS, on_poll=housekeeping(guard))
 
 
 def _wecom_routes(guard: Any, jobs: Any) -> list[Any]:
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"sellerguard: no Slack credentials set; serving /healthz and the feed on port {port}",
               file=sys.stderr)
-    wecom_jobs = _wecom_jobs(guard)
+    wecom_jobs = _wecom_jobs(guard, args.processes)
     extra = _wecom_routes(guard, wecom_jobs)
     for route in extra:
         print(f"sellerguard: WeCom/WeChat callbacks at {getattr(route, 'path', route)}", file=sys.stderr)

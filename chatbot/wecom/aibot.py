@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
 from chatbot.adapters import lookups
 from chatbot.adapters import wecom_render as render
@@ -97,22 +98,38 @@ class AiBot:
         return None  # enter_chat, feedback and other events: nothing to say
 
     def on_message(self, msg: BotMessage) -> dict[str, Any]:
+        """Queue the message's job and answer with its stream's first frame."""
+        with self.db.engine.begin() as conn:
+            first = self.accept(msg, conn)
+        return self.after_accept(msg, first)
+
+    def after_accept(self, msg: BotMessage, first: str | None) -> dict[str, Any]:
+        """Once `accept`'s transaction committed: wake the runner and answer with the first
+        frame (a re-delivery gets its stream's current frame)."""
+        if first is None:
+            return self.on_refresh(stream_id(msg))
+        self.wake()
+        return stream_frame(stream_id(msg), first, False)
+
+    def accept(self, msg: BotMessage, conn: Connection) -> str | None:
+        """Queue the message's job and open its stream, in the caller's transaction (the route's,
+        which also holds the nonce: one commit per callback). Returns the first frame's text, or
+        None for a re-delivery."""
         incoming = to_incoming(msg)
         sid = stream_id(msg)
         now = self.clock()
         first = placeholder(self.guard, incoming)
-        job = self.queue.enqueue(JOB_KIND, {
+        job = self.queue.enqueue_on(conn, JOB_KIND, {
             "incoming": {"user": msg.userid, "text": msg.text, "workspace": msg.aibotid,
                          "channel": msg.conversation, "message_id": msg.msgid},
             "stream_id": sid, "response_url": msg.response_url, "chattype": msg.chattype,
             "received": now.timestamp(), "placeholder": first,
         }, delivery_key=msg.delivery_key)
         if job is None:  # a re-delivery: the same stream, no second job
-            return self.on_refresh(sid)
-        store.claim(self.db, f"stream:{sid}", now, STREAM_TTL_SECONDS,
-                    value={"started": now.timestamp(), "content": first, "finish": False})
-        self.wake()
-        return stream_frame(sid, first, False)
+            return None
+        store.claim_on(conn, f"stream:{sid}", now, STREAM_TTL_SECONDS,
+                       value={"started": now.timestamp(), "content": first, "finish": False})
+        return first
 
     def on_refresh(self, sid: str) -> dict[str, Any]:
         now = self.clock()

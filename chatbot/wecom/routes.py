@@ -82,7 +82,13 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
     bot = AiBot(guard, clock=clock, wake=wake)
 
     def answer(signed: Signed, encrypt: str) -> dict[str, Any] | None:
-        return bot.on_callback(bot_message(gate.open(signed, encrypt)))
+        # One commit for a message: its nonce, delivery key, job and stream row together.
+        with guard.db.engine.begin() as conn:
+            msg = bot_message(gate.open(signed, encrypt, conn))
+            first = bot.accept(msg, conn) if msg.kind == "text" else None
+        if msg.kind != "text":
+            return bot.on_callback(msg)
+        return bot.after_accept(msg, first)
 
     async def endpoint(request: Request) -> Response:
         try:

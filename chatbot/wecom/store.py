@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, String, delete, select, update
+from sqlalchemy import JSON, Connection, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatbot.db import Database
 from chatbot.db.base import Base, UTCDateTime
+from chatbot.db.inserts import insert_ignore
 
 KEY_CHARS = 255
 
@@ -35,7 +36,7 @@ def _alive(now: datetime) -> Any:
 
 def get(db: Database, key: str, now: datetime) -> dict[str, Any] | None:
     """The live value under `key`, or None (absent or expired)."""
-    with db.session() as session:
+    with db.read() as session:
         return session.scalars(select(WeComState.value).where(
             WeComState.key == key[:KEY_CHARS], _alive(now))).first()
 
@@ -77,6 +78,13 @@ def claim(db: Database, key: str, now: datetime, ttl: float,
             if not gone:
                 return False
     return False
+
+
+def claim_on(conn: Connection, key: str, now: datetime, ttl: float,
+             value: dict[str, Any] | None = None) -> bool:
+    """`claim` inside the caller's transaction, for keys never claimed twice (nonces, streams)."""
+    return insert_ignore(conn, WeComState.__table__, {  # type: ignore[arg-type]
+        "key": key[:KEY_CHARS], "value": value or {}, "expires_at": now + timedelta(seconds=ttl)})
 
 
 def prune(db: Database, now: datetime) -> int:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from chatbot.db import Database
 from chatbot.wecom import store
 from chatbot.wecom.crypto import CryptoError, MsgCrypt, signature
@@ -70,21 +72,24 @@ class Gate:
         if abs(self.clock().timestamp() - int(signed.timestamp)) > self.window:
             raise Refused("timestamp")
 
-    def _first_use(self, signed: Signed) -> None:
+    def _first_use(self, signed: Signed, conn: Connection | None = None) -> None:
         key = f"nonce:{self.scope}:{signed.timestamp}:{signed.nonce}"
-        if not store.claim(self.db, key, self.clock(), NONCE_TTL_SECONDS):
+        first = (store.claim_on(conn, key, self.clock(), NONCE_TTL_SECONDS) if conn is not None
+                 else store.claim(self.db, key, self.clock(), NONCE_TTL_SECONDS))
+        if not first:
             raise Refused("replay")
 
-    def open(self, signed: Signed, encrypt: str) -> bytes:
+    def open(self, signed: Signed, encrypt: str, conn: Connection | None = None) -> bytes:
         """The plaintext of a signed, encrypted callback body (or GET echostr); Refused when any
         check fails. The nonce is recorded only once the signature is known to be good, so a
-        forger cannot burn nonces."""
+        forger cannot burn nonces; with `conn`, in the caller's transaction (which then records
+        what the callback leads to in the same commit)."""
         self._fresh(signed)
         try:
             self.crypt.check_signature(signed.signature, signed.timestamp, signed.nonce, encrypt)
         except CryptoError as exc:
             raise Refused(exc.code) from None
-        self._first_use(signed)
+        self._first_use(signed, conn)
         try:
             return self.crypt.decrypt(encrypt)
         except CryptoError as exc:

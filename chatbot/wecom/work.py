@@ -9,12 +9,17 @@ left by a process that stopped (their lease expired) or queued by another proces
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Collection
+from typing import Any
 
 from chatbot import jobs
 from chatbot.app import SellerGuard
+from chatbot.config import Settings
 from chatbot.jobs import JobQueue
 from chatbot.wecom import aibot, callbacks, robot
 
@@ -38,13 +43,14 @@ class JobLoop:
 
     def __init__(self, guard: SellerGuard, kinds: Collection[str], *, threads: int = THREADS,
                  poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None,
-                 on_poll: Callable[[], object] | None = None) -> None:
-        """`on_poll`: called by one thread on every wake and poll (e.g. `robot.watch_moderation`)."""
+                 on_poll: Callable[[], object] | None = None, wakeup: Any = None) -> None:
+        """`on_poll`: called by one thread on every wake and poll (e.g. `robot.watch_moderation`);
+        `wakeup`: a semaphore shared with another process (`JobProcess`)."""
         self.queue = JobQueue(guard.db)
         self.kinds = tuple(kinds)
         self.runners = runners if runners is not None else jobs.registered_runners(guard, self.kinds)
         self.poll_seconds = poll_seconds
-        self._wakeup = threading.Semaphore(0)
+        self._wakeup = wakeup if wakeup is not None else threading.Semaphore(0)
         self._stop = threading.Event()
         self.on_poll = on_poll
         self._threads = [threading.Thread(target=self._loop, args=(n == 0,), name=f"wecom-job-{n}",
@@ -80,3 +86,71 @@ class JobLoop:
             self._wakeup.release()
         for thread in self._threads:
             thread.join(timeout=30)
+
+
+PARENT_CHECK_SECONDS = 1.0
+PRUNE_EVERY_POLLS = 120  # about every ten minutes: expired nonces, streams and tokens go
+
+
+def housekeeping(guard: SellerGuard) -> Callable[[], None]:
+    """What the web process's job runner does on each poll: moderator notices for new reports
+    and appeals (group robot), and now and then pruning of expired WeCom state."""
+    from chatbot.wecom import robot, store
+
+    polls = iter(range(1 << 62))
+
+    def run() -> None:
+        robot.watch_moderation(guard)
+        if next(polls) % PRUNE_EVERY_POLLS == 0:
+            store.prune(guard.db, guard.ctx.clock())
+
+    return run
+
+
+def _lower_priority() -> None:
+    """Answers are batch work beside acknowledging callbacks: on Linux this process gets the
+    CPU only when the web process does not want it (SCHED_IDLE); elsewhere, nice 10."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
+def _child(settings: Settings, kinds: tuple[str, ...], threads: int, wakeup: Any, stop: Any,
+           parent: int) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    _lower_priority()
+    guard = SellerGuard(settings)
+    loop = JobLoop(guard, kinds, threads=threads, wakeup=wakeup, on_poll=housekeeping(guard))
+    while not stop.wait(PARENT_CHECK_SECONDS) and os.getppid() == parent:
+        pass  # a web process killed without closing us: finish what we hold and go
+    loop.close()
+    guard.close()
+
+
+class JobProcess:
+    """A `JobLoop` in a child process at idle priority, so answering never takes the CPU from
+    the web process's acks (the same reason the Slack answers run in worker processes)."""
+
+    def __init__(self, settings: Settings, kinds: Collection[str], *, threads: int = THREADS) -> None:
+        context = multiprocessing.get_context("spawn")  # the web process has threads and connections
+        self._wakeup = context.Semaphore(0)
+        self._stop = context.Event()
+        self.threads = threads
+        self.process = context.Process(
+            target=_child, args=(settings, tuple(kinds), threads, self._wakeup, self._stop, os.getpid()),
+            name="wecom-jobs", daemon=True)
+        self.process.start()
+
+    def wake(self) -> None:
+        self._wakeup.release()
+
+    def close(self) -> None:
+        self._stop.set()
+        for _ in range(self.threads):
+            self._wakeup.release()
+        self.process.join(timeout=60)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
