@@ -16,13 +16,12 @@ from starlette.testclient import TestClient
 pytest.register_assert_rewrite("tests.wecom_fake")  # it is also loaded as a plugin below
 
 from chatbot.app import SellerGuard
-from chatbot.evidence.engine import EvidenceEngine
 from chatbot.jobs import JobQueue, registered_runners
 from chatbot.web import create_app
 from chatbot.wecom import work
 from chatbot.wecom.routes import routes
-from tests.fixtures.sites.server import Web, resolver, serve, settings_for
-from tests.wecom_fake import AES_KEY, AIBOT, FakeWeCom, aibot_callback, open_aibot_reply
+from tests.fixtures.sites.server import Web, serve
+from tests.wecom_fake import AES_KEY, AIBOT, FakeWeCom, aibot_callback, open_aibot_reply, with_local_web
 
 pytest_plugins = ["tests.wecom_fake"]
 
@@ -93,13 +92,8 @@ def web() -> Iterator[Web]:
 
 @pytest.fixture
 def rig(app: SellerGuard, web: Web, fake_wecom: FakeWeCom, with_settings: Callable[..., SellerGuard]) -> Rig:
-    changed = settings_for(web, app.settings)
-    bot = with_settings(
-        wecom_aibot_token=AIBOT.token, wecom_aibot_aes_key=AES_KEY, wecom_api_url=fake_wecom.base,
-        moderators=app.settings.moderators | {"wecom:mod.li"},
-        **{k: getattr(changed, k) for k in ("allow_private_networks", "allowed_ports", "wayback_url",
-                                            "rdap_url", "amazon_url", "fetch_timeout", "lookup_timeout")})
-    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
+    bot = with_local_web(app, web, with_settings, wecom_aibot_token=AIBOT.token, wecom_aibot_aes_key=AES_KEY,
+                         wecom_api_url=fake_wecom.base, moderators=app.settings.moderators | {"wecom:mod.li"})
     clock = Clock()
     bot.ctx.clock = clock
     client = TestClient(create_app(bot.ctx, None, extra=routes(bot, clock=clock)))
@@ -249,3 +243,18 @@ def test_oversized_and_malformed_bodies_are_refused(rig: Rig) -> None:
 
     bad = signed_query(AIBOT, encrypt, int(rig.clock().timestamp()))
     assert rig.client.post(f"/wecom/aibot?{bad}", content=json.dumps({"encrypt": encrypt})).status_code == 400
+
+
+def test_moderators_act_by_text_in_a_group_and_members_cannot(rig: Rig) -> None:
+    rig.say("举报 copycat-lamps.shop 冒充我的品牌发假投诉", user="seller.wu", msgid="t-rep")
+    rig.run_jobs()
+    entry = rig.bot.handle(rig_incoming("/blocklist check copycat-lamps.shop"))[0].data
+    entry_id = (entry.get("entry") or entry).get("id")
+    refused = rig.say(f"/blocklist approve {entry_id}", user="seller.wu", msgid="t-no")
+    rig.run_jobs()
+    text = rig.refresh(refused["stream"]["id"])["stream"]["content"]
+    assert "moderator" in text.lower() or "管理员" in text
+    approved = rig.say(f"黑名单 approve {entry_id}", user="mod.li", msgid="t-yes")
+    rig.run_jobs()
+    text = rig.refresh(approved["stream"]["id"], msgid="r-yes")["stream"]["content"]
+    assert "copycat" in text and rig.bot.settings.is_moderator("wecom", "mod.li")

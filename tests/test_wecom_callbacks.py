@@ -17,13 +17,12 @@ pytest.register_assert_rewrite("tests.wecom_fake")
 from starlette.testclient import TestClient
 
 from chatbot.app import SellerGuard
-from chatbot.evidence.engine import EvidenceEngine
 from chatbot.jobs import JobQueue, registered_runners
 from chatbot.web import create_app
 from chatbot.wecom import work
 from chatbot.wecom.crypto import MsgCrypt
 from chatbot.wecom.routes import routes
-from tests.fixtures.sites.server import Web, resolver, serve, settings_for
+from tests.fixtures.sites.server import Web, serve
 from tests.wecom_fake import (
     APP_ID,
     CORP_ID,
@@ -33,6 +32,7 @@ from tests.wecom_fake import (
     open_xml_reply,
     signed_query,
     text_xml,
+    with_local_web,
     xml_callback,
 )
 
@@ -69,15 +69,12 @@ def web() -> Iterator[Web]:
 
 @pytest.fixture
 def rig(app: SellerGuard, web: Web, fake_wecom: FakeWeCom, with_settings: Callable[..., SellerGuard]) -> Rig:
-    changed = settings_for(web, app.settings)
-    bot = with_settings(
-        wecom_corp_id=CORP_ID, wecom_token=WECOM.token, wecom_aes_key=WECOM.encoding_aes_key,
+    bot = with_local_web(
+        app, web, with_settings, wecom_corp_id=CORP_ID, wecom_token=WECOM.token,
+        wecom_aes_key=WECOM.encoding_aes_key,
         wecom_secret="app-secret", wecom_agent_id="1000002", wecom_api_url=fake_wecom.base,
         wechat_app_id=APP_ID, wechat_app_secret="oa-secret", wechat_token=WECHAT.token,
-        wechat_aes_key=WECHAT.encoding_aes_key, wechat_api_url=fake_wecom.base,
-        **{k: getattr(changed, k) for k in ("allow_private_networks", "allowed_ports", "wayback_url",
-                                            "rdap_url", "amazon_url", "fetch_timeout", "lookup_timeout")})
-    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
+        wechat_aes_key=WECHAT.encoding_aes_key, wechat_api_url=fake_wecom.base)
     bot.ctx.clock = lambda: NOW
     client = TestClient(create_app(bot.ctx, None, extra=routes(bot, clock=lambda: NOW)))
     return Rig(bot, client, fake_wecom, web)

@@ -16,11 +16,11 @@ from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as ws_serve
 
 from chatbot.app import SellerGuard
-from chatbot.evidence.engine import EvidenceEngine
 from chatbot.jobs import JobQueue
 from chatbot.wecom.work import JobLoop
 from chatbot.wecom.ws_bot import JOB_KIND, WsBot
-from tests.fixtures.sites.server import Web, resolver, serve, settings_for
+from tests.fixtures.sites.server import Web, serve
+from tests.wecom_fake import with_local_web
 
 WAIT = 60.0  # generous: only a broken client ever waits this long
 
@@ -97,12 +97,7 @@ def web() -> Iterator[Web]:
 
 @pytest.fixture
 def bot(app: SellerGuard, web: Web, with_settings: Callable[..., SellerGuard]) -> SellerGuard:
-    changed = settings_for(web, app.settings)
-    guard = with_settings(wecom_aibot_id="aib-ws", wecom_aibot_secret="s3cret", **{
-        k: getattr(changed, k) for k in ("allow_private_networks", "allowed_ports", "wayback_url",
-                                         "rdap_url", "amazon_url", "fetch_timeout", "lookup_timeout")})
-    guard.ctx._services[EvidenceEngine] = EvidenceEngine(guard.ctx, resolver=resolver)
-    return guard
+    return with_local_web(app, web, with_settings, wecom_aibot_id="aib-ws", wecom_aibot_secret="s3cret")
 
 
 def callback(req_id: str, text: str, msgid: str) -> dict[str, Any]:

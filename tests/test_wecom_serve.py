@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,39 +12,16 @@ import pytest
 
 pytest.register_assert_rewrite("tests.wecom_fake")
 
-from tests.test_slack_serve import _free_port, _wait_healthy
+from tests.test_slack_serve import _wait_healthy, serve  # noqa: F401  (the fixture)
 from tests.wecom_fake import AES_KEY, AIBOT, FakeWeCom, aibot_callback, open_aibot_reply
 
 pytest_plugins = ["tests.wecom_fake"]
 
 
-@pytest.fixture
-def serve_wecom(database_url: str, db: Any, tmp_path: Path,
-                fake_wecom: FakeWeCom) -> Iterator[Callable[[], tuple[subprocess.Popen[bytes], int]]]:
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start() -> tuple[subprocess.Popen[bytes], int]:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SELLERGUARD_", "SLACK_", "WECOM_"))}
-        env.update({"DATABASE_URL": database_url, "PORT": str(port), "WECOM_AIBOT_TOKEN": AIBOT.token,
-                    "WECOM_AIBOT_AES_KEY": AES_KEY, "WECOM_API_URL": fake_wecom.base})
-        proc = subprocess.Popen([sys.executable, "-m", "chatbot", "serve", "--host", "127.0.0.1"],
-                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        started.append(proc)
-        return proc, port
-
-    yield start
-    for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def test_serve_answers_the_ai_bot_webhook(serve_wecom: Callable[[], tuple[Any, int]]) -> None:
-    proc, port = serve_wecom()
+def test_serve_answers_the_ai_bot_webhook(serve: Callable[..., tuple[Any, int]],  # noqa: F811
+                                          fake_wecom: FakeWeCom) -> None:
+    proc, port = serve({"WECOM_AIBOT_TOKEN": AIBOT.token, "WECOM_AIBOT_AES_KEY": AES_KEY,
+                        "WECOM_API_URL": fake_wecom.base})
     _wait_healthy(port, proc)
     base = f"http://127.0.0.1:{port}/wecom/aibot"
     body = {"msgid": "serve-1", "aibotid": "aib", "chattype": "single", "from": {"userid": "zhang.wei"},

@@ -148,6 +148,20 @@ def xml_callback(crypt: MsgCrypt, plain: str, timestamp: int, *, nonce: str = ""
     return signed_query(crypt, encrypt, timestamp, nonce=nonce, extra=extra), body.encode()
 
 
+def with_local_web(app: Any, web: Any, with_settings: Any, **changes: Any) -> Any:
+    """The bot with lookups pointed at the local web fixture (tests/fixtures/sites), its shop
+    names resolving to 127.0.0.1, and `changes` applied to its settings."""
+    from chatbot.evidence.engine import EvidenceEngine
+    from tests.fixtures.sites.server import resolver, settings_for
+
+    local = settings_for(web, app.settings)
+    keys = ("allow_private_networks", "allowed_ports", "wayback_url", "rdap_url", "amazon_url",
+            "fetch_timeout", "lookup_timeout")
+    bot = with_settings(**{key: getattr(local, key) for key in keys}, **changes)
+    bot.ctx._services[EvidenceEngine] = EvidenceEngine(bot.ctx, resolver=resolver)
+    return bot
+
+
 def open_xml_reply(crypt: MsgCrypt, raw: bytes) -> str:
     """The plaintext of an encrypted passive reply, its signature checked."""
     from chatbot.wecom.envelope import _fields, _xml

@@ -69,6 +69,19 @@ def placeholder(guard: SellerGuard, msg: Incoming) -> str:
                          else t("wecom.checking_any", lang))
 
 
+def answer(guard: SellerGuard, payload: dict[str, Any]) -> tuple[list[str], dict[str, Any] | None]:
+    """A queued AI bot message answered (for either transport): its markdown messages
+    (≤ 20480 bytes each) and the moderator card, if any."""
+    fields = payload["incoming"]
+    msg = chat.incoming(chat.WECOM, fields["user"], fields["text"], workspace=fields["workspace"],
+                        channel=fields["channel"], message_id=fields["message_id"])
+    replies = guard.handle(msg)
+    lookups.remember(guard.ctx, chat.WECOM, msg.user, replies)
+    task = f"{payload['stream_id']}-card"
+    card = next((c for r in replies if (c := render.moderator_card(r, task)) is not None), None)
+    return render.markdown(replies), card
+
+
 class AiBot:
     """Answers AI bot callbacks (webhook mode) and runs their jobs."""
 
@@ -164,21 +177,14 @@ class AiBot:
         """Answer one queued message: finish its stream, or (past the stream's time) answer
         through response_url. Safe to run again after a crash: the stream write is idempotent
         and response_url is claimed before it is used."""
-        fields = payload["incoming"]
-        msg = chat.incoming(chat.WECOM, fields["user"], fields["text"], workspace=fields["workspace"],
-                            channel=fields["channel"], message_id=fields["message_id"])
-        replies = self.guard.handle(msg)
-        lookups.remember(self.guard.ctx, chat.WECOM, msg.user, replies)
-        pieces = render.markdown(replies)
         sid = str(payload["stream_id"])
+        pieces, card = answer(self.guard, payload)
         now = self.clock()
         key = f"stream:{sid}"
         state = store.get(self.db, key, now) or {"started": payload.get("received", now.timestamp())}
         store.put(self.db, key, {**state, "content": pieces[0], "finish": True}, now, STREAM_TTL_SECONDS)
         in_stream = store.claim(self.db, f"decided:{sid}", now, STREAM_TTL_SECONDS, value={"via": "stream"})
         rest = pieces[1:] if in_stream else pieces
-        card = next((c for r in replies if (c := render.moderator_card(r, f"{sid}-card")) is not None),
-                    None)
         if rest:
             self.respond(payload, {"msgtype": "markdown", "markdown": {"content": rest[0]}})
         elif card is not None and payload.get("chattype") == "single":

@@ -17,7 +17,6 @@ import logging
 import uuid
 from typing import Any
 
-from chatbot.adapters import lookups
 from chatbot.adapters import wecom_render as render
 from chatbot.app import SellerGuard
 from chatbot.jobs import JobQueue
@@ -46,6 +45,7 @@ class WsBot:
                                          self.on_frame)
         if ping_seconds is not None:
             self.connection.ping_seconds = ping_seconds
+        self.cards = aibot.AiBot(guard)  # answers moderator card presses
         self.wake = lambda: None
 
     @property
@@ -82,7 +82,7 @@ class WsBot:
             self.wake()
             return "aibot_respond_msg", aibot.stream_frame(sid, first, False)
         if msg.kind == "card":
-            reply = aibot.AiBot(self.guard).on_card(msg)
+            reply = self.cards.on_card(msg)
             return ("aibot_respond_update_msg", reply) if reply is not None else None
         if msg.kind == "other" and not msg.msgtype.startswith("event"):
             if not self.guard.first_delivery(msg.delivery_key):
@@ -104,15 +104,9 @@ class WsBot:
 
     def run_job(self, payload: dict[str, Any]) -> None:
         """Answer one message received over the long connection."""
-        fields = payload["incoming"]
-        msg = chat.incoming(chat.WECOM, fields["user"], fields["text"], workspace=fields["workspace"],
-                            channel=fields["channel"], message_id=fields["message_id"])
-        replies = self.guard.handle(msg)
-        lookups.remember(self.guard.ctx, chat.WECOM, msg.user, replies)
-        pieces = render.markdown(replies)
+        pieces, card = aibot.answer(self.guard, payload)
         self._wait_for_connection()
         sid, req_id = str(payload["stream_id"]), str(payload["req_id"])
-        card = next((c for r in replies if (c := render.moderator_card(r, f"{sid}-card")) is not None), None)
         if payload.get("connection") == self.connection_id:
             self._send("aibot_respond_msg", req_id, aibot.stream_frame(sid, pieces[0], True))
             rest = pieces[1:]
