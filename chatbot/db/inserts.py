@@ -13,4 +13,7 @@ def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert `row` unless its key exists (SQLite and PostgreSQL `ON CONFLICT DO NOTHING`);
     True when it was inserted. Works inside the caller's transaction."""
     insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-    return bool(conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount)
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg reports a row for an insert that did nothing.
+    return conn.execute(insert(table).values(**row).on_conflict_do_nothing()
+                        .returning(key)).first() is not None
