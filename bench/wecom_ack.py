@@ -125,32 +125,32 @@ async def _fire(port: int, callbacks: list[tuple[str, bytes]], rate: float) -> l
     return latencies
 
 
-def _measure(variant: str, count: int, rate: float, offset: int) -> list[float]:
+def _measure(variant: str, count: int, rate: float, offset: int, scratch: str) -> list[float]:
     context = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory() as folder:
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(variant, folder, child))  # it has a child
-        process.start()
-        if not parent.poll(120):
-            raise RuntimeError(f"the {variant} app did not start")
-        port = parent.recv()
-        try:
-            for _ in range(200):  # wait until it listens
-                try:
-                    import httpx
+    folder = tempfile.mkdtemp(dir=scratch)  # removed with `scratch`, after every process is gone
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve, args=(variant, folder, child))  # it has a child
+    process.start()
+    if not parent.poll(120):
+        raise RuntimeError(f"the {variant} app did not start")
+    port = parent.recv()
+    try:
+        for _ in range(200):  # wait until it listens
+            try:
+                import httpx
 
-                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1, trust_env=False)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            asyncio.run(_fire(port, _callbacks(WARMUP, offset), rate))
-            return asyncio.run(_fire(port, _callbacks(count, offset + WARMUP), rate))
-        finally:
-            process.terminate()  # uvicorn stops; the job process sees its parent gone and exits
-            process.join(120)
-            if process.is_alive():
-                process.kill()
-                process.join()
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1, trust_env=False)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        asyncio.run(_fire(port, _callbacks(WARMUP, offset), rate))
+        return asyncio.run(_fire(port, _callbacks(count, offset + WARMUP), rate))
+    finally:
+        process.terminate()  # uvicorn stops; the job process sees its parent gone and exits
+        process.join(120)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _p(values: list[float], q: float) -> float:
@@ -165,11 +165,12 @@ def main(argv: list[str] | None = None) -> None:
           "connections; each app in its own process")
     results: dict[str, list[float]] = {"bare": [], "sellerguard": []}
     per_round: dict[str, list[float]] = {"bare": [], "sellerguard": []}
-    for number in range(rounds):
-        for variant in ("bare", "sellerguard"):
-            latencies = _measure(variant, count, rate, offset=number * 100_000)
-            results[variant] += latencies
-            per_round[variant].append(_p(latencies, 0.99))
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
+        for number in range(rounds):
+            for variant in ("bare", "sellerguard"):
+                latencies = _measure(variant, count, rate, number * 100_000, scratch)
+                results[variant] += latencies
+                per_round[variant].append(_p(latencies, 0.99))
     print(f"{'endpoint':<44} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}  p99 per round")
     names = {"bare": "bare (decrypt + encrypt only)", "sellerguard": "SellerGuard /wecom/aibot"}
     for variant, values in results.items():
