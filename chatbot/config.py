@@ -6,6 +6,8 @@ the CLI prints that line and exits, so an operator never sees a traceback for a 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,6 +110,14 @@ def _http_url(name: str, raw: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"{name}={raw!r} must be an http:// or https:// URL.")
     return raw.strip().rstrip("/")
+
+
+def _aes_key_ok(value: str) -> bool:
+    """A WeCom / WeChat EncodingAESKey: 43 base64 characters that decode to a 32-byte key."""
+    try:
+        return len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _database_url(raw: str) -> str:
@@ -232,7 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         kwargs["wecom_ws_url"] = raw.strip()
     for name in ("WECOM_AES_KEY", "WECOM_AIBOT_AES_KEY", "WECHAT_AES_KEY"):
         key = kwargs.get(name.lower())
-        if key is not None and len(str(key)) != 43:
+        if key is not None and not _aes_key_ok(str(key)):
             raise ConfigError(f"{name} must be the 43-character EncodingAESKey from the console.")
     if (token := kwargs.get("slack_app_token")) and not str(token).startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")

@@ -140,3 +140,13 @@ def test_missing_or_huge_parameters_are_refused() -> None:
         Signed.from_query({"msg_signature": "a", "timestamp": "x1", "nonce": "2"})
     with pytest.raises(Refused):
         Signed.from_query({"msg_signature": "a" * 500, "timestamp": "1", "nonce": "2"})
+
+
+@pytest.mark.parametrize("key", ["short", "!" * 43])
+def test_a_bad_encoding_aes_key_is_a_clear_configuration_error(key: str) -> None:
+    from chatbot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="WECOM_AIBOT_AES_KEY"):
+        load_settings({"WECOM_AIBOT_AES_KEY": key})
+    good = load_settings({"WECOM_AIBOT_AES_KEY": A.encoding_aes_key})
+    assert good.wecom_aibot_aes_key == A.encoding_aes_key
