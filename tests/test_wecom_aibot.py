@@ -258,3 +258,11 @@ def test_moderators_act_by_text_in_a_group_and_members_cannot(rig: Rig) -> None:
     rig.run_jobs()
     text = rig.refresh(approved["stream"]["id"], msgid="r-yes")["stream"]["content"]
     assert "copycat" in text and rig.bot.settings.is_moderator("wecom", "mod.li")
+
+
+def test_entering_the_single_chat_gets_the_command_list_once(rig: Rig) -> None:
+    enter = {"msgid": "enter-1", "aibotid": BOT_ID, "chattype": "single", "from": {"userid": "li.na"},
+             "msgtype": "event", "event": {"eventtype": "enter_chat"}}
+    welcome = open_aibot_reply(rig.post(enter).json())
+    assert welcome["msgtype"] == "text" and "/checksite" in welcome["text"]["content"]
+    assert rig.post({**enter}).content == b""

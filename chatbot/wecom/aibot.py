@@ -108,7 +108,18 @@ class AiBot:
                 return None
             reply = chat.text_only(self.guard, to_incoming(msg))
             return stream_frame(stream_id(msg), render.markdown([reply])[0], True)
-        return None  # enter_chat, feedback and other events: nothing to say
+        if msg.kind == "enter":
+            return self.welcome(msg)
+        return None  # feedback and other events: nothing to say
+
+    def welcome(self, msg: BotMessage) -> dict[str, Any] | None:
+        """`enter_chat` (a member opens the single chat, once a day): the command list, once."""
+        if not self.guard.first_delivery(msg.delivery_key):
+            return None
+        from handlers.help import overview
+
+        lang = self.guard.resolve_lang(to_incoming(msg))
+        return {"msgtype": "text", "text": {"content": render.plain([overview(lang)])[0]}}
 
     def on_message(self, msg: BotMessage) -> dict[str, Any]:
         """Queue the message's job and answer with its stream's first frame."""

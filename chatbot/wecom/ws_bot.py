@@ -45,7 +45,7 @@ class WsBot:
                                          self.on_frame)
         if ping_seconds is not None:
             self.connection.ping_seconds = ping_seconds
-        self.cards = aibot.AiBot(guard)  # answers moderator card presses
+        self.cards = aibot.AiBot(guard)  # answers card presses and enter_chat
         self.wake = lambda: None
 
     @property
@@ -84,6 +84,9 @@ class WsBot:
         if msg.kind == "card":
             reply = self.cards.on_card(msg)
             return ("aibot_respond_update_msg", reply) if reply is not None else None
+        if msg.kind == "enter":
+            welcome = self.cards.welcome(msg)
+            return ("aibot_respond_welcome_msg", welcome) if welcome is not None else None
         if msg.kind == "other" and not msg.msgtype.startswith("event"):
             if not self.guard.first_delivery(msg.delivery_key):
                 return None
