@@ -6,6 +6,8 @@ the CLI prints that line and exits, so an operator never sees a traceback for a 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,6 +82,18 @@ class Settings:
     keep_deliveries_days: int = 7
     keep_dialogs_days: int = 7
     keep_lookups_days: int = 30
+    wecom_api_url: str = "https://qyapi.weixin.qq.com"
+    wecom_aibot_id: str = ""
+    wecom_aibot_secret: str = ""
+    wecom_aibot_token: str = ""
+    wecom_aibot_aes_key: str = ""
+    wecom_ws_url: str = "wss://openws.work.weixin.qq.com"
+    wecom_robot_webhook: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_url: str = "https://api.weixin.qq.com"
     # web process
     port: int = 8000
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -159,6 +173,14 @@ def _http_url(name: str, raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _aes_key_ok(value: str) -> bool:
+    """A WeCom / WeChat EncodingAESKey: 43 base64 characters that decode to a 32-byte key."""
+    try:
+        return len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
 def _database_url(raw: str) -> str:
     value = raw.strip()
     if value.startswith("postgres://"):  # Heroku's spelling
@@ -218,6 +240,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SLACK_API_URL", "slack_api_url"),
         ("SELLERGUARD_TSA_URL", "tsa_url"),
         ("SELLERGUARD_PUBLIC_URL", "public_url"),
+        ("WECOM_API_URL", "wecom_api_url"),
+        ("WECHAT_API_URL", "wechat_api_url"),
+        ("WECOM_ROBOT_WEBHOOK", "wecom_robot_webhook"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = _http_url(name, raw) + ("/" if key == "slack_api_url" else "")
@@ -282,6 +307,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("WECOM_AES_KEY", "wecom_aes_key"),
         ("WECOM_AGENT_ID", "wecom_agent_id"),
         ("WECOM_SECRET", "wecom_secret"),
+        ("WECOM_AIBOT_ID", "wecom_aibot_id"),
+        ("WECOM_AIBOT_SECRET", "wecom_aibot_secret"),
+        ("WECOM_AIBOT_TOKEN", "wecom_aibot_token"),
+        ("WECOM_AIBOT_AES_KEY", "wecom_aibot_aes_key"),
+        ("WECHAT_APP_ID", "wechat_app_id"),
+        ("WECHAT_APP_SECRET", "wechat_app_secret"),
+        ("WECHAT_TOKEN", "wechat_token"),
+        ("WECHAT_AES_KEY", "wechat_aes_key"),
     ):
         if (raw := get(name)) is not None:
             kwargs[key] = raw.strip()
@@ -294,6 +327,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         kwargs["job_modules"] = tuple(part.strip() for part in raw.split(",") if part.strip())
     if (raw := get("SELLERGUARD_EMBEDDED_WORKER")) is not None:
         kwargs["embedded_worker"] = _bool("SELLERGUARD_EMBEDDED_WORKER", raw)
+    if (raw := get("WECOM_WS_URL")) is not None:
+        if urlsplit(raw.strip()).scheme not in ("ws", "wss") or not urlsplit(raw.strip()).netloc:
+            raise ConfigError(f"WECOM_WS_URL={raw!r} must be a ws:// or wss:// URL.")
+        kwargs["wecom_ws_url"] = raw.strip()
+    for name in ("WECOM_AES_KEY", "WECOM_AIBOT_AES_KEY", "WECHAT_AES_KEY"):
+        key = kwargs.get(name.lower())
+        if key is not None and not _aes_key_ok(str(key)):
+            raise ConfigError(f"{name} must be the 43-character EncodingAESKey from the console.")
     if (token := kwargs.get("slack_app_token")) and not str(token).startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
     if (token := kwargs.get("slack_bot_token")) and not str(token).startswith("xoxb-"):

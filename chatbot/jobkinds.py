@@ -35,12 +35,14 @@ log = logging.getLogger(__name__)
 MODULES: tuple[str, ...] = (
     "chatbot.adapters.slack_jobs",
     "chatbot.schedule.kinds",
+    "chatbot.wecom.work",
 )
 
 RunnerFactory = Callable[["SellerGuard"], Runner]
 
 _factories: dict[str, RunnerFactory] = {}
 _channels: dict[str, Callable[[Settings], bool]] = {}
+_dedicated: set[str] = set()
 
 
 def register(kind: str) -> Callable[[RunnerFactory], RunnerFactory]:
@@ -56,6 +58,18 @@ def register(kind: str) -> Callable[[RunnerFactory], RunnerFactory]:
         return factory
 
     return decorate
+
+
+def dedicate(kind: str) -> None:
+    """Jobs of `kind` run only in the process that holds a platform connection (the WeCom AI
+    bot's long connection answers on its own socket); workers leave them alone."""
+    _dedicated.add(kind)
+
+
+def dedicated(settings: Settings) -> frozenset[str]:
+    """The kinds no general worker claims (see `dedicate`)."""
+    load(settings.job_modules)
+    return frozenset(_dedicated)
 
 
 def register_channel(kind: str, enabled: Callable[[Settings], bool]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, and_, delete, func, or_, select, update
+from sqlalchemy import JSON, Connection, Index, Integer, String, Text, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chatbot.db import Database
 from chatbot.db.base import Base, UTCDateTime, utcnow
+from chatbot.db.inserts import insert_ignore
 from chatbot.db.models import ProcessedDelivery
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,10 @@ class JobView:
 Runner = Callable[[dict[str, Any]], None]
 
 
+class AllBut(frozenset[str]):
+    """A `kinds` filter meaning every job kind except these (kinds a dedicated process runs)."""
+
+
 class JobQueue:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow,
                  lease_seconds: float = LEASE_SECONDS, max_attempts: int = MAX_ATTEMPTS,
@@ -143,6 +148,19 @@ class JobQueue:
              "unique_key": key[:200] or None, "created_at": now, "updated_at": now}
             for kind, payload, key in jobs])
 
+    def enqueue_on(self, conn: Connection, kind: str, payload: dict[str, Any], *,
+                   delivery_key: str = "") -> int | None:
+        """`enqueue` inside the caller's transaction on `conn` (a hot path that records other
+        rows in the same commit). None when `delivery_key` was already recorded."""
+        now = self.clock()
+        if delivery_key and not insert_ignore(conn, ProcessedDelivery.__table__,
+                                              {"key": delivery_key[:255], "created_at": now}):
+            return None
+        table = Job.__table__
+        return int(conn.execute(table.insert().values(
+            kind=kind, payload=payload, state=QUEUED, attempts=0, error="", created_at=now,
+            updated_at=now).returning(table.c.id)).scalar_one())
+
     def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
         """Take the oldest runnable job (queued, or running with an expired lease) atomically,
         of one of `kinds` if given; rows whose lease expired after the last attempt are marked
@@ -163,7 +181,9 @@ class JobQueue:
                       job_id, kind, self.max_attempts)
         ready = and_(Job.state == QUEUED, or_(Job.run_after.is_(None), Job.run_after <= now))
         runnable = select(Job.id).where(or_(ready, expired), Job.attempts < self.max_attempts)
-        if kinds is not None:
+        if isinstance(kinds, AllBut):
+            runnable = runnable.where(Job.kind.not_in(list(kinds)))
+        elif kinds is not None:
             runnable = runnable.where(Job.kind.in_(list(kinds)))
         oldest = runnable.order_by(Job.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
         row = session.execute(
@@ -232,9 +252,10 @@ class JobQueue:
             return f"{type(exc).__name__}: {exc}", True
         return "", False
 
-    def run_next(self, runners: Mapping[str, Runner]) -> bool:
-        """Claim one job and run it (see `run_claimed`); False when there was nothing to run."""
-        job = self.claim()
+    def run_next(self, runners: Mapping[str, Runner], *, only: Collection[str] | None = None) -> bool:
+        """Claim one job (of the kinds in `only`, if given) and run it (see `run_claimed`); False
+        when there was nothing to run."""
+        job = self.claim(only)
         if job is None:
             return False
         self.run_claimed(job, runners)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -126,9 +126,10 @@ def settle() -> None:
     gc.freeze()
 
 
-def create_app(ctx: Context, bolt: App | None) -> Starlette:
-    """The ASGI app. `bolt` is None in Socket Mode (Slack then talks over the socket)."""
-    routes: list[BaseRoute] = [Route("/healthz", healthz(ctx), methods=["GET"])]
+def create_app(ctx: Context, bolt: App | None, extra: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app. `bolt` is None in Socket Mode (Slack then talks over the socket); `extra`:
+    other platforms' endpoints (WeCom / WeChat callbacks, chatbot/wecom/routes.py)."""
+    routes: list[BaseRoute] = [Route("/healthz", healthz(ctx), methods=["GET"]), *extra]
     if bolt is not None:
         routes.append(Route("/slack/events", slack_endpoint(bolt, ctx.settings.slack_signing_secret),
                             methods=["POST"]))

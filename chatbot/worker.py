@@ -159,7 +159,10 @@ def queue_for(guard: SellerGuard) -> JobQueue:
 def for_app(guard: SellerGuard, *, threads: int = 1, poll_seconds: float = POLL_SECONDS,
             kinds: Collection[str] | None = None) -> Worker:
     """A worker on `guard`'s database running every registered job kind (or only `kinds`)."""
-    from chatbot.jobkinds import Runners
+    from chatbot.jobkinds import Runners, dedicated
+    from chatbot.jobs import AllBut
 
-    return Worker(queue_for(guard), Runners(guard), threads=threads, poll_seconds=poll_seconds,
-                  kinds=kinds)
+    runners = Runners(guard)
+    if kinds is None and (reserved := dedicated(guard.settings)):
+        kinds = AllBut(reserved)
+    return Worker(queue_for(guard), runners, threads=threads, poll_seconds=poll_seconds, kinds=kinds)

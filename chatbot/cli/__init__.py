@@ -20,6 +20,7 @@ from chatbot.cli import (
     letter,
     reminders,
     serve,
+    wecom,
     worker,
 )
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sellerguard {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (chat, checksite, compare, blocklist, letter, reminders, evidence, db, serve, worker, clock,
-                   jobs):
+                   jobs, wecom):
         module.register(commands)
     return parser
 

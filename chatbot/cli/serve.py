@@ -1,6 +1,8 @@
 """`sellerguard serve`: the web process on $PORT.
 
 HTTP mode (default): Slack posts to /slack/events, signed with SLACK_SIGNING_SECRET.
+WeCom / WeChat callbacks (/wecom/aibot, /wecom/callback, /wechat/callback) are served when their
+settings are present, and their jobs run on threads of this process (chatbot/wecom/work.py).
 Socket Mode (when SLACK_APP_TOKEN is set): the bot dials out to Slack, no public URL needed; the
 web server still runs for /healthz and the blocklist feed.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from chatbot.cli.common import fail, open_app, settings
 from chatbot.config import Settings
@@ -48,6 +51,27 @@ def check(config: Settings) -> None:
         fail("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) as well as SLACK_APP_TOKEN.")
     if chosen == "http" and not config.slack_signing_secret:
         fail("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials).")
+
+
+def _wecom_jobs(guard: Any) -> Any:
+    """What answers WeCom / WeChat callbacks, when any is configured: a few threads of this
+    process woken by each callback (a `sellerguard worker` runs the same kinds too), which also
+    queue the group robot's moderator notices and prune expired WeCom state."""
+    s = guard.settings
+    if not ((s.wecom_aibot_token and s.wecom_aibot_aes_key) or (s.wecom_token and s.wecom_aes_key)
+            or (s.wechat_token and s.wechat_aes_key) or s.wecom_robot_webhook):
+        return None
+    from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop, housekeeping
+
+    return JobLoop(guard, WEBHOOK_KINDS, on_poll=housekeeping(guard))
+
+
+def _wecom_routes(guard: Any, jobs: Any) -> list[Any]:
+    if jobs is None:
+        return []
+    from chatbot.wecom.routes import routes
+
+    return routes(guard, wake=jobs.wake)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,9 +120,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"sellerguard: no Slack credentials set; serving /healthz and the feed on port {port}",
               file=sys.stderr)
-    app = create_app(guard.ctx, adapter.bolt if chosen == "http" and adapter is not None else None)
+    wecom_jobs = _wecom_jobs(guard)
+    extra = _wecom_routes(guard, wecom_jobs)
+    for route in extra:
+        print(f"sellerguard: WeCom/WeChat callbacks at {getattr(route, 'path', route)}", file=sys.stderr)
+    app = create_app(guard.ctx, adapter.bolt if chosen == "http" and adapter is not None else None, extra)
     settle()
     uvicorn.run(app, host=args.host, port=port, log_level="warning", access_log=False)
+    if wecom_jobs is not None:
+        wecom_jobs.close()
     if adapter is not None:
         adapter.close()
     if clock is not None:

@@ -8,5 +8,6 @@ from chatbot.db.base import Base
 from chatbot.evidence import models as _evidence  # noqa: F401
 from chatbot.notices import models as _notices  # noqa: F401
 from chatbot.schedule import models as _schedule  # noqa: F401
+from chatbot.wecom import store as _wecom  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,186 @@
+"""WeCom AI bot webhook: time to the encrypted first reply under a fixed rate of signed callbacks,
+beside a bare endpoint that only decrypts the callback and encrypts a stream frame, in one run.
+
+Each app runs in its own process behind uvicorn on a fresh SQLite file. SellerGuard's route does
+everything a real callback gets: the query and timestamp checks, the constant-time signature, the
+nonce recorded in the database, decryption, the job queued with its delivery key, the encrypted
+stream frame; its job threads answer the messages (help texts) in the same process meanwhile.
+The client encrypts every callback before the clock starts and sends them on a fixed schedule
+(open loop), the same for both apps; rounds alternate between the apps.
+
+    .venv/bin/python -m bench wecom_ack            # 300 callbacks at 50/s, 2 rounds (< 1 min)
+    .venv/bin/python bench/wecom_ack.py --full     # 3000 callbacks at 100/s, 3 rounds
+    WECOM_ACK_DATABASE_URL=postgresql://… .venv/bin/python -m bench wecom_ack  # default: a new SQLite file
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+TOKEN = "bench-token"
+AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+WARMUP = 20
+CONCURRENCY = 20
+
+
+def _serve(variant: str, folder: str, conn: Connection) -> None:
+    """Child process: the app under test; reports its port, runs until killed."""
+    import logging
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from chatbot.wecom.crypto import MsgCrypt, signature
+
+    logging.disable(logging.WARNING)
+    crypt = MsgCrypt(TOKEN, AES_KEY, "")
+    if variant == "bare":
+        async def bare(request: Request) -> Response:
+            body = json.loads(await request.body())
+            plain = json.loads(crypt.decrypt(body["encrypt"]))
+            frame = {"msgtype": "stream", "stream": {"id": plain["msgid"], "finish": False, "content": "…"}}
+            sealed = crypt.encrypt(json.dumps(frame).encode())
+            now = str(int(time.time()))
+            nonce = request.query_params["nonce"]
+            return JSONResponse({"encrypt": sealed, "msgsignature": signature(TOKEN, now, nonce, sealed),
+                                 "timestamp": int(now), "nonce": nonce})
+
+        app = Starlette(routes=[Route("/wecom/aibot", bare, methods=["POST"])])
+    else:
+        from chatbot.app import SellerGuard
+        from chatbot.config import Settings, _database_url
+        from chatbot.web import create_app, settle
+        from chatbot.wecom.routes import routes
+        from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop, housekeeping
+
+        url = os.environ.get("WECOM_ACK_DATABASE_URL", "") or f"sqlite:///{folder}/bench.db"
+        settings = Settings(database_url=_database_url(url), wecom_aibot_token=TOKEN,
+                            wecom_aibot_aes_key=AES_KEY)
+        guard = SellerGuard(settings, migrate=True)
+        jobs = JobLoop(guard, WEBHOOK_KINDS, on_poll=housekeeping(guard))  # as `sellerguard serve` runs them
+        app = create_app(guard.ctx, None, extra=routes(guard, wake=jobs.wake))
+        settle()
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    conn.send(port)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    if variant != "bare":
+        jobs.close()
+
+
+def _callbacks(count: int, offset: int) -> list[tuple[str, bytes]]:
+    from urllib.parse import urlencode
+
+    from chatbot.wecom.crypto import MsgCrypt, signature
+
+    crypt = MsgCrypt(TOKEN, AES_KEY, "")
+    now = str(int(time.time()))
+    made = []
+    for n in range(offset, offset + count):
+        body = {"msgid": f"bench-{os.getpid()}-{n}", "aibotid": "aib-bench", "chatid": "grp",
+                "chattype": "group", "from": {"userid": f"user{n % 50}"}, "msgtype": "text",
+                "text": {"content": "@SellerGuard help"}}
+        encrypt = crypt.encrypt(json.dumps(body).encode())
+        nonce = f"n{os.getpid()}x{n}"
+        query = urlencode({"msg_signature": signature(TOKEN, now, nonce, encrypt), "timestamp": now,
+                           "nonce": nonce})
+        made.append((query, json.dumps({"encrypt": encrypt}).encode()))
+    return made
+
+
+async def _fire(port: int, callbacks: list[tuple[str, bytes]], rate: float) -> list[float]:
+    import httpx
+
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False,
+                                 timeout=30) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def scheduled(index: int, query: str, body: bytes) -> None:
+            await asyncio.sleep(max(0.0, start + index / rate - loop.time()))
+            began = time.perf_counter()
+            response = await client.post(f"/wecom/aibot?{query}", content=body)
+            latencies.append(time.perf_counter() - began)
+            if response.status_code != 200 or "encrypt" not in response.json():
+                raise RuntimeError(f"unexpected answer {response.status_code}: {response.text[:200]}")
+
+        await asyncio.gather(*(scheduled(i, q, b) for i, (q, b) in enumerate(callbacks)))
+    return latencies
+
+
+def _measure(variant: str, count: int, rate: float, offset: int, scratch: str) -> list[float]:
+    context = multiprocessing.get_context("spawn")
+    folder = tempfile.mkdtemp(dir=scratch)  # removed with `scratch`, after every process is gone
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve, args=(variant, folder, child))  # it has a child
+    process.start()
+    if not parent.poll(120):
+        raise RuntimeError(f"the {variant} app did not start")
+    port = parent.recv()
+    try:
+        for _ in range(200):  # wait until it listens
+            try:
+                import httpx
+
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1, trust_env=False)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        asyncio.run(_fire(port, _callbacks(WARMUP, offset), rate))
+        return asyncio.run(_fire(port, _callbacks(count, offset + WARMUP), rate))
+    finally:
+        process.terminate()  # uvicorn stops; the job process sees its parent gone and exits
+        process.join(120)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    full = "--full" in (argv if argv is not None else sys.argv[1:])
+    count, rate, rounds = (3000, 100.0, 3) if full else (300, 50.0, 2)
+    print(f"{rounds} rounds of {count} signed AI bot callbacks at {rate:g}/s over at most {CONCURRENCY} "
+          "connections; each app in its own process")
+    results: dict[str, list[float]] = {"bare": [], "sellerguard": []}
+    per_round: dict[str, list[float]] = {"bare": [], "sellerguard": []}
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
+        for number in range(rounds):
+            for variant in ("bare", "sellerguard"):
+                latencies = _measure(variant, count, rate, number * 100_000, scratch)
+                results[variant] += latencies
+                per_round[variant].append(_p(latencies, 0.99))
+    print(f"{'endpoint':<44} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}  p99 per round")
+    names = {"bare": "bare (decrypt + encrypt only)", "sellerguard": "SellerGuard /wecom/aibot"}
+    for variant, values in results.items():
+        rounds_text = " ".join(f"{v * 1000:.1f}" for v in per_round[variant])
+        print(f"{names[variant]:<44} {statistics.median(values) * 1000:>10.1f} "
+              f"{_p(values, 0.99) * 1000:>8.1f} {max(values) * 1000:>8.1f}  {rounds_text}")
+    ratio = _p(results["sellerguard"], 0.99) / _p(results["bare"], 0.99)
+    print(f"p99 ratio SellerGuard / bare: {ratio:.2f} (aim: at most 1.25; always far inside 1000 ms)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main()

@@ -1,0 +1,19 @@
+"""Insert-if-absent on one connection, for hot paths that must not pay for an ORM session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+
+def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert `row` unless its key exists (SQLite and PostgreSQL `ON CONFLICT DO NOTHING`);
+    True when it was inserted. Works inside the caller's transaction."""
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg reports a row for an insert that did nothing.
+    return conn.execute(insert(table).values(**row).on_conflict_do_nothing()
+                        .returning(key)).first() is not None

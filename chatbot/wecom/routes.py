@@ -1,0 +1,188 @@
+"""The web endpoints (under `sellerguard serve`): the AI bot webhook at /wecom/aibot, the
+self-built app and 微信客服 at /wecom/callback, the Official Account at /wechat/callback.
+
+Each request: the body is capped before it is read (`MAX_BODY_BYTES`, by Content-Length and
+while streaming), the query is checked and the ciphertext verified and decrypted
+(chatbot/wecom/verify.py) before anything in it is parsed; then the callback is answered at once,
+encrypted. A refused request gets 403 (bad signature, stale timestamp, replayed nonce, wrong
+receive id), 413 (too large) or 400 (unreadable), never a 500: an unexpected failure is logged
+and answered with an empty 200 so the platform does not retry it into a second action.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatbot.app import SellerGuard
+from chatbot.wecom.aibot import AiBot
+from chatbot.wecom.callbacks import Classic
+from chatbot.wecom.crypto import MsgCrypt, signature
+from chatbot.wecom.envelope import EnvelopeError, XmlMessage, bot_message, outer_encrypt, xml_message
+from chatbot.wecom.verify import Gate, Refused, Signed
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024  # callbacks are a few KB; an encrypted 60 000-character paste is ~250 KB
+MAX_AIBOT_BODY_BYTES = 512 * 1024  # the AI bot carries pasted notices as JSON
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refusing (TooLarge) one over `limit` bytes without reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge
+    return bytes(body)
+
+
+def _refused(where: str, code: str, status: int = 403) -> Response:
+    log.info("refused a %s callback: %s", where, code)
+    return PlainTextResponse("invalid request", status_code=status)
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def passive_text(to_user: str, from_user: str, now: int, text: str) -> str:
+    """A passive text reply (plaintext XML, before encryption)."""
+    return (f"<xml><ToUserName>{_cdata(to_user)}</ToUserName><FromUserName>{_cdata(from_user)}"
+            f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content>{_cdata(text)}</Content></xml>")
+
+
+def sealed_xml(crypt: MsgCrypt, plain: str, nonce: str, now: int) -> str:
+    encrypt = crypt.encrypt(plain.encode("utf-8"))
+    sig = signature(crypt.token, str(now), nonce, encrypt)
+    return (f"<xml><Encrypt>{_cdata(encrypt)}</Encrypt><MsgSignature>{_cdata(sig)}</MsgSignature>"
+            f"<TimeStamp>{now}</TimeStamp><Nonce>{_cdata(nonce)}</Nonce></xml>")
+
+
+def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], datetime],
+                 wake: Callable[[], None]) -> list[BaseRoute]:
+    """GET (URL check) and POST /wecom/aibot: JSON envelopes, receive id ""."""
+    gate = Gate(crypt, guard.db, clock, scope="aibot")
+    bot = AiBot(guard, clock=clock, wake=wake)
+
+    def answer(signed: Signed, encrypt: str) -> dict[str, Any] | None:
+        # One commit for a message: its nonce, delivery key, job and stream row together.
+        with guard.db.engine.begin() as conn:
+            msg = bot_message(gate.open(signed, encrypt, conn))
+            first = bot.accept(msg, conn) if msg.kind == "text" else None
+        if msg.kind != "text":
+            return bot.on_callback(msg)
+        return bot.after_accept(msg, first)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            signed = Signed.from_query(request.query_params)
+            if request.method == "GET":
+                plain = await run_in_threadpool(gate.open, signed, signed.echostr)
+                return PlainTextResponse(plain.decode("utf-8", "replace"))
+            raw = await read_capped(request, MAX_AIBOT_BODY_BYTES)
+            try:
+                outer = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                return _refused("AI bot", "json", 400)
+            encrypt = outer.get("encrypt") if isinstance(outer, dict) else None
+            if not isinstance(encrypt, str) or not encrypt:
+                return _refused("AI bot", "shape", 400)
+            reply = await run_in_threadpool(answer, signed, encrypt)
+        except Refused as exc:
+            return _refused("AI bot", exc.code)
+        except TooLarge:
+            return _refused("AI bot", "too large", 413)
+        except EnvelopeError as exc:
+            return _refused("AI bot", f"body: {exc}", 400)
+        except Exception:
+            log.exception("an AI bot callback failed")
+            return Response(status_code=200)
+        if reply is None:
+            return Response(status_code=200)
+        now = int(clock().timestamp())
+        sealed = crypt.encrypt(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+        return JSONResponse({"encrypt": sealed, "msgsignature": signature(crypt.token, str(now), signed.nonce,
+                                                                          sealed),
+                             "timestamp": now, "nonce": signed.nonce})
+
+    return [Route("/wecom/aibot", endpoint, methods=["GET", "POST"])]
+
+
+def xml_routes(path: str, where: str, crypt: MsgCrypt, guard: SellerGuard, clock: Callable[[], datetime],
+               on_message: Callable[[XmlMessage], str | None], *, plain_check: bool) -> list[BaseRoute]:
+    """GET (URL check) and POST for an XML callback. `plain_check`: the Official Account's URL
+    check (a plain `signature`, echostr returned as sent) and its safe-mode POST parameters."""
+    gate = Gate(crypt, guard.db, clock, scope=where)
+
+    def handle(signed: Signed, raw: bytes) -> tuple[XmlMessage, str | None]:
+        message = xml_message(gate.open(signed, outer_encrypt(raw)))
+        return message, on_message(message)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            if request.method == "GET":
+                if plain_check:
+                    signed = Signed.from_query(request.query_params, name="signature")
+                    await run_in_threadpool(gate.check_plain, signed)
+                    return PlainTextResponse(signed.echostr)
+                signed = Signed.from_query(request.query_params)
+                return PlainTextResponse((await run_in_threadpool(gate.open, signed, signed.echostr))
+                                         .decode("utf-8", "replace"))
+            if plain_check and request.query_params.get("encrypt_type") != "aes":
+                return _refused(where, "not in safe mode")
+            signed = Signed.from_query(request.query_params)
+            raw = await read_capped(request, MAX_BODY_BYTES)
+            message, text = await run_in_threadpool(handle, signed, raw)
+        except Refused as exc:
+            return _refused(where, exc.code)
+        except TooLarge:
+            return _refused(where, "too large", 413)
+        except EnvelopeError as exc:
+            return _refused(where, f"body: {exc}", 400)
+        except Exception:
+            log.exception("a %s callback failed", where)
+            return Response(status_code=200)
+        if not text:
+            return Response(status_code=200)
+        now = int(clock().timestamp())
+        plain = passive_text(message.from_user, message.to_user, now, text)
+        return Response(sealed_xml(crypt, plain, signed.nonce, now), media_type="application/xml")
+
+    return [Route(path, endpoint, methods=["GET", "POST"])]
+
+
+def routes(guard: SellerGuard, *, clock: Callable[[], datetime] | None = None,
+           wake: Callable[[], None] = lambda: None) -> list[BaseRoute]:
+    """The endpoints whose settings are present (none when nothing WeCom/WeChat is set)."""
+    s = guard.settings
+    now = clock or guard.ctx.clock
+    found: list[BaseRoute] = []
+    if s.wecom_aibot_token and s.wecom_aibot_aes_key:
+        found += aibot_routes(guard, MsgCrypt(s.wecom_aibot_token, s.wecom_aibot_aes_key, ""), now, wake)
+    classic = Classic(guard, clock=now, wake=wake)
+    if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id:
+        crypt = MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+        found += xml_routes("/wecom/callback", "wecom", crypt, guard, now, classic.on_wecom,
+                            plain_check=False)
+    if s.wechat_token and s.wechat_aes_key and s.wechat_app_id:
+        crypt = MsgCrypt(s.wechat_token, s.wechat_aes_key, s.wechat_app_id)
+        found += xml_routes("/wechat/callback", "wechat", crypt, guard, now, classic.on_official_account,
+                            plain_check=True)
+    return found
