@@ -187,6 +187,8 @@ def test_the_procfile_processes_start_and_stop_cleanly(
         assert stop(process) in ((0, -signal.SIGTERM) if name == "web" else (0,)), name
     logs = "".join(log.read_text() for log in tmp_path.glob("*.log"))
     assert "Traceback" not in logs, logs
+    if "wecom" in lines:  # no bot configured: it says what is missing and idles, never crash-loops
+        assert "WECOM_AIBOT_ID" in "".join(log.read_text() for log in tmp_path.glob("wecom-*.log"))
 
 
 def test_a_worker_started_before_its_database_waits_for_it(

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from chatbot.cli.common import fail, open_app, settings
@@ -45,11 +46,25 @@ async def serve(guard: SellerGuard, threads: int) -> str:
         await asyncio.to_thread(jobs.close)
 
 
+def idle_until_stopped() -> None:
+    """Block until SIGTERM or SIGINT."""
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: stopped.set())
+    while not stopped.wait(3600):
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     config = settings()
     if not config.wecom_aibot_id or not config.wecom_aibot_secret:
-        fail("sellerguard wecom needs WECOM_AIBOT_ID and WECOM_AIBOT_SECRET (WeCom admin console → "
-             "智能机器人 → API mode → long connection).")
+        # A Procfile runner starts every line and stops them all when one exits: without a bot
+        # configured this process says so once and idles until it is stopped, never crash-loops.
+        print("sellerguard: WeCom AI bot not configured (set WECOM_AIBOT_ID and WECOM_AIBOT_SECRET: "
+              "WeCom admin console → 智能机器人 → API mode → long connection); idle until stopped.",
+              file=sys.stderr)
+        idle_until_stopped()
+        return 0
     if not 1 <= args.threads <= 64:
         fail("--threads must be between 1 and 64.")
     guard = open_app(config)
