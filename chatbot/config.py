@@ -51,6 +51,7 @@ class Settings:
     report_rate_limit: int = 10
     report_rate_window_seconds: int = 3600
     appeal_cooldown_seconds: int = 7 * 86400  # after an appeal on an entry, before the next one
+    appeal_person_cooldown_seconds: int = 3600  # after one person's appeal, before their next (any entry)
     # Slack
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
@@ -269,6 +270,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("SELLERGUARD_REPORT_RATE_LIMIT", "report_rate_limit", 1, 100_000),
         ("SELLERGUARD_REPORT_RATE_WINDOW", "report_rate_window_seconds", 1, 30 * 86400),
         ("SELLERGUARD_APPEAL_COOLDOWN", "appeal_cooldown_seconds", 0, 365 * 86400),
+        ("SELLERGUARD_APPEAL_PERSON_COOLDOWN", "appeal_person_cooldown_seconds", 0, 365 * 86400),
         ("SELLERGUARD_PACKAGE_MAX_BYTES", "package_max_bytes", 0, 2_000_000_000),
         ("SELLERGUARD_REPORT_RETENTION_DAYS", "report_retention_days", 1, 36500),
         ("SELLERGUARD_REPORT_LINK_DAYS", "report_link_days", 1, 3650),

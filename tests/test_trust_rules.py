@@ -115,7 +115,7 @@ def test_appeals_have_a_cooldown_and_decided_evidence_does_not_reopen(ctx):
 
 
 def test_appeals_count_against_the_rate_limit(ctx):
-    svc = service(ctx, report_rate_limit=2, appeal_cooldown_seconds=0)
+    svc = service(ctx, report_rate_limit=2, appeal_cooldown_seconds=0, appeal_person_cooldown_seconds=0)
     entries = [report(svc, "console:hank", f"copy-{n}.com")["id"] for n in range(2)]
     for entry in entries:
         svc.approve(MOD, entry)
@@ -123,6 +123,22 @@ def test_appeals_count_against_the_rate_limit(ctx):
     svc.appeal(mallory, entries[0], "first evidence")
     svc.appeal(mallory, entries[1], "second evidence")
     assert refusal(lambda: report(svc, "slack:UMAL", "copy-9.com")) == "rate_limited"
+
+
+def test_one_person_waits_between_appeals_whichever_account_or_entry(ctx):
+    """Per appellant: a second appeal from the same person (another linked account, another
+    entry) waits for SELLERGUARD_APPEAL_PERSON_COOLDOWN; another person does not."""
+    svc = service(ctx, appeal_cooldown_seconds=0, appeal_person_cooldown_seconds=3600)
+    entries = [report(svc, "console:jane", f"copy-{n}.com")["id"] for n in range(3)]
+    for entry in entries:
+        svc.approve(MOD, entry)
+    link(ctx, "slack:UOWNER", "console:owner")
+    assert svc.appeal(Actor("slack:UOWNER"), entries[0], "first evidence")["state"] == "disputed"
+    assert refusal(lambda: svc.appeal(Actor("console:owner"), entries[1], "other evidence")) \
+        == "appeal_person_cooldown"
+    assert svc.appeal(Actor("console:someone"), entries[1], "their evidence")["state"] == "disputed"
+    ctx.clock.now += timedelta(minutes=61)  # type: ignore[attr-defined]
+    assert svc.appeal(Actor("console:owner"), entries[2], "later evidence")["state"] == "disputed"
 
 
 def test_the_audit_log_refuses_update_and_delete_in_the_database(ctx):

@@ -495,7 +495,9 @@ class BlocklistService:
 
         Refused (BlocklistError) when the person is over the rate limit (reports and appeals
         count together), when the entry was appealed less than `appeal_cooldown_seconds` ago (by
-        anyone), and when the evidence repeats an appeal moderators already decided.
+        anyone), when the same person (any of their linked accounts) appealed any entry less than
+        `appeal_person_cooldown_seconds` ago, and when the evidence repeats an appeal moderators
+        already decided.
         """
         evidence = clean_text(evidence)
         if not evidence:
@@ -511,7 +513,8 @@ class BlocklistService:
                 raise refused("already_disputed", id=entry.id)
             if entry.state not in ("listed", "reported"):
                 raise refused("wrong_state", id=entry.id, state=entry.state, action="appeal")
-            self._rate_limit(session, identity.accounts_of(session, actor.id), now)
+            accounts = identity.accounts_of(session, actor.id)
+            self._rate_limit(session, accounts, now)
             earlier = session.scalars(select(AuditRow).where(
                 AuditRow.entry_id == entry.id, AuditRow.action == "appeal")
                 .order_by(AuditRow.id.desc()).limit(MAX_APPEALS_COMPARED)).all()
@@ -519,6 +522,12 @@ class BlocklistService:
             if earlier and earlier[0].created_at > now - cooldown:
                 wait = int((earlier[0].created_at + cooldown - now).total_seconds())
                 raise refused("appeal_cooldown", id=entry.id, hours=max(1, -(-wait // 3600)))
+            own_last = session.scalar(select(func.max(AuditRow.created_at)).where(
+                AuditRow.action == "appeal", AuditRow.actor.in_(accounts)))
+            own_cooldown = timedelta(seconds=self.settings.appeal_person_cooldown_seconds)
+            if own_last is not None and own_last > now - own_cooldown:
+                wait = int((own_last + own_cooldown - now).total_seconds())
+                raise refused("appeal_person_cooldown", minutes=max(1, -(-wait // 60)))
             # The entry is not disputed, so every earlier appeal has been decided by a moderator.
             if _evidence_key(evidence) in {_evidence_key(row.reason) for row in earlier}:
                 raise refused("appeal_decided", id=entry.id)
