@@ -12,7 +12,8 @@ from chatbot.context import Context
 from chatbot.conversation import Actions, Attachment, Button, Fields, Heading, Incoming, Lang, Notice, Reply
 from chatbot.evidence import copying_present, present, report
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
-from chatbot.evidence.options import OptionError, parse_chat
+from chatbot.evidence.options import OptionError, build, parse_chat
+from chatbot.evidence.saved import SavedPageError, read_saved
 from chatbot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,24 @@ def handle(msg: Incoming, args: str, ctx: Context) -> list[Reply]:
         return [Reply(reply.intent, lang, reply.text,
                       (*reply.parts, Notice(t("checksite.report_failed", lang), "warning")), data=result)]
     return [summary_reply(result, lang, attachments)]
+
+
+def saved_page(msg: Incoming, ctx: Context, path: str, name: str) -> list[Reply]:
+    """A saved copy of a copycat's page that the seller uploaded (the adapter downloaded it to
+    `path`): read offline with every page-level source, like `sellerguard checksite --html`.
+    The page's address comes from what the browser wrote into the file; nothing is fetched."""
+    assert msg.lang is not None
+    lang = msg.lang
+    try:
+        saved = read_saved(Path(path))
+    except SavedPageError as exc:
+        return [Reply("checksite", lang, t(f"evidence.saved.{exc.code}", lang, file=name), ok=False)]
+    request = build("-", since=None, asin=None, marketplace=None, brand=None, today=ctx.clock().date())
+    try:
+        result = ctx.service(EvidenceEngine).check_saved(saved, replace(request, url=""))
+    except LookupRefused as exc:
+        return [_refused(lang, exc)]
+    return [summary_reply(result, lang, [])]
 
 
 def site_action(msg: Incoming, ctx: Context) -> list[Reply]:

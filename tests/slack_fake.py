@@ -29,6 +29,10 @@ TEAM = "T0001"
 _JSON_FIELDS = ("blocks", "view", "files", "attachments")
 
 
+
+# What files.slack.com answers a download without the files:read scope: its sign-in page.
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in | Slack</title></head><body>Sign in</body></html>"
+
 @dataclass
 class Call:
     method: str  # "chat.postMessage", or "webhook" / "upload" for the non-API URLs
@@ -153,7 +157,9 @@ class FakeSlack:
             return
         if method == "file_download":  # a member's uploaded file; the bot token is required
             authorized = request.headers.get("Authorization") == "Bearer xoxb-test"
-            body, kind = (self.private_files[path], "image/jpeg") if authorized else (b"login", "text/html")
+            body = self.private_files[path] if authorized else SIGN_IN_PAGE
+            saved_page = path.endswith((".html", ".htm"))
+            kind = ("text/html" if saved_page else "image/jpeg") if authorized else "text/html"
         elif method in ("webhook", "upload"):
             body = b"ok" if method == "webhook" else f"OK - {len(raw)}".encode()
             kind = "text/plain"

@@ -154,7 +154,7 @@ def test_help_on_slack_names_only_commands_slack_has(replay: Replay) -> None:
 # -- messages that are not text, and a bare mention ------------------------------------------------
 @pytest.mark.parametrize(("fixture", "expected"), [
     ("message_im_file_share_html", "/checksite"),
-    ("message_im_file_share_image", "pictures"),
+    ("message_im_file_share_image", "your own photos"),
     ("message_im_file_share_pdf", "read text"),
 ])
 def test_a_file_without_text_is_answered_with_what_the_bot_can_do(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ def web() -> Iterator[Web]:
 @pytest.fixture
 def rig(start_slack: Callable[..., SlackRig], fake_slack: FakeSlack, web: Web) -> SlackRig:
     slack_port = int(fake_slack.url.rsplit(":", 1)[1])
-    return start_slack(allow_private_networks=True, allowed_ports=frozenset({web.port, slack_port}),
+    return start_slack(allow_private_networks=True, allowed_ports=frozenset({80, 443, web.port, slack_port}),
                        wayback_url=web.base, rdap_url=f"{web.base}/rdap",
                        amazon_url=f"{web.base}/amazon/{{marketplace}}/dp/{{asin}}", lookup_timeout=20.0)
 
@@ -70,3 +71,22 @@ def test_photos_attached_in_slack_are_the_sellers(rig: SlackRig, web: Web) -> No
     headers = {k.lower(): v for k, v in downloads[0].headers.items()}
     assert headers["authorization"] == "Bearer xoxb-test"
     assert not any("/elsewhere/" in hit for hit in web.hits)
+
+
+def test_a_saved_page_dropped_in_the_dm_is_read_offline(rig: SlackRig, web: Web) -> None:
+    """A saved copy of the copycat's page sent alone: downloaded with the bot token, read like
+    `sellerguard checksite --html` (the address comes from the file), nothing fetched from it."""
+    fake = rig.fake
+    saved = Path(__file__).parent / "fixtures" / "saved" / "sandy-throw-chrome.html"
+    fake.private_files["/files-pri/T0SG-F0SAVED01/sandy-throw.html"] = saved.read_bytes()
+    files = [{"id": "F0SAVED01", "name": "sandy-throw.html", "filetype": "html", "mimetype": "text/html",
+              "url_private_download": f"{fake.url}/files-pri/T0SG-F0SAVED01/sandy-throw.html"}]
+    hits = len(web.hits)
+    rig.event({"type": "message", "subtype": "file_share", "channel_type": "im", "user": "UALICE",
+               "channel": "DALICE", "text": "", "ts": "1700009200.000100", "files": files})
+    posted = fake.wait_for("chat.postMessage", timeout=60)[-1]
+    text = json.dumps(posted.params, ensure_ascii=False)
+    assert "copycat-shop.com" in text and "2016-04-21" in text
+    assert [d.path for d in fake.of("file_download")] == ["/files-pri/T0SG-F0SAVED01/sandy-throw.html"]
+    assert len(web.hits) == hits  # read offline: the copycat's site is never asked
+

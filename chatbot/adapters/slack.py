@@ -287,12 +287,15 @@ class SlackAdapter:
         if earlier is not None:
             target.replace_ts, target.edit = earlier.answer_ts, True
         command = router.parse_command(msg) if msg.files else None
-        if command is None or command.name != "checksite":
+        if command is not None and command.name == "checksite":
+            kinds = slack_files.PHOTOS  # the seller's own photos, for the copying check
+        elif msg.files and direct and not msg.text.strip() and msg.files[0].kind == "html":
+            kinds = slack_files.PAGES  # a saved copy of the copycat's page, read offline
+        else:
             self.answer(client, msg, target, meaning=meaning)
             return
-        # Photos attached to a 查站 / checksite message: the seller's own, for the copying check.
-        with slack_files.downloaded(self.guard.ctx.settings, client.token or "", msg.files) as photos:
-            self.answer(client, msg.with_(files=photos), target, meaning=meaning)
+        with slack_files.downloaded(self.guard.ctx.settings, client.token or "", msg.files, kinds) as got:
+            self.answer(client, msg.with_(files=got or msg.files), target, meaning=meaning)
 
     def on_action(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         pressed = (body.get("actions") or [{}])[0]
