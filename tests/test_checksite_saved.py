@@ -55,6 +55,29 @@ def test_saved_wayback_copy_carries_the_snapshot_time(run_cli, web: Web) -> None
     assert "wayback" in result["page_first_seen"]["sources"]
 
 
+def test_a_saved_page_that_names_no_address(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A page saved without any note of its address: read as it is, with or without --url."""
+    page = tmp_path / "plain.html"
+    page.write_text("<html><head><title>Aurora lamp</title>"
+                    "<meta property='article:published_time' content='2021-06-01T10:00:00Z'></head>"
+                    "<body><h1>Aurora lamp</h1></body></html>", encoding="utf-8")
+    for extra in ([], ["--url", "https://glowpeak-shop.com/products/aurora-lamp"]):
+        proc = run_cli("checksite", "--html", str(page), "--json", *extra, env=cli_env(web, **NOWHERE))
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["page_first_seen"]["date"] == "2021-06-01"
+
+
+def test_a_snapshot_link_given_as_the_address_is_that_snapshot(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    link = "https://web.archive.org/web/20200314061522/https://glowpeak-shop.com/products/aurora-lamp"
+    proc = run_cli("checksite", "--html", str(SAVED / "sandy-throw-chrome.html"), "--url", link, "--json",
+                   env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["normalized_url"] == "https://glowpeak-shop.com/products/aurora-lamp"
+    assert any(s["name"] == "wayback" and any(d["value"] == "2020-03-14" for d in s["dates"])
+               for s in result["sources"])
+
+
 @pytest.mark.parametrize(("args", "reason"), [
     (["--html", "no-such-file.html"], "no such file"),
     (["--url", "https://copycat-shop.com/p"], "--html"),

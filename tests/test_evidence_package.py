@@ -65,6 +65,8 @@ def test_every_fetch_is_kept_and_the_package_verifies(run_cli, web: Web, tmp_pat
             responses = {}
             for record in ArchiveIterator(handle):
                 if record.rec_type == "response":
+                    assert record.http_headers.protocol == "HTTP/1.1"  # once, as replay tools read it
+                    assert record.http_headers.get_statuscode().isdigit()
                     body = record.content_stream().read()
                     uri = record.rec_headers.get_header("WARC-Target-URI")
                     responses[uri] = hashlib.sha256(body).hexdigest()
@@ -121,6 +123,22 @@ def test_a_tampered_package_fails(run_cli, web: Web, tmp_path: Path) -> None:  #
     assert proc.returncode == 1 and "无效" in proc.stdout and "不是可读取的 WACZ" in proc.stdout
     proc = run_cli("evidence", "verify", str(tmp_path / "missing.wacz"))
     assert proc.returncode == 2 and "No such file" in proc.stderr
+
+
+def test_one_flipped_byte_in_the_stored_warc_is_invalid_not_a_crash(tmp_path: Path) -> None:
+    """A byte changed inside the ZIP itself (the stored WARC's CRC-32 no longer matches)."""
+    data, _ = wacz.build([Capture("page", {"user-agent": "x"}, fetch_result(PAGE, b"<title>lamp</title>"))],
+                         main_url=PAGE, title="lamp", created=datetime.now(UTC))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo("archive/data.warc.gz")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    flipped = bytearray(data)
+    flipped[start + info.compress_size // 2] ^= 0xFF
+    target = tmp_path / "flipped.wacz"
+    target.write_bytes(bytes(flipped))
+    verdict = verify.check(target)
+    assert verdict.problems and {code for code, _ in verdict.problems} <= {"file_unreadable", "file_changed",
+                                                                            "warc_unreadable", "warc_digest"}
 
 
 def test_a_record_changed_inside_the_warc_is_named(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ its result says what went wrong and the rest still count.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import threading
@@ -169,7 +170,10 @@ class EvidenceEngine:
 
         `request.url` is the page's original address if the seller gave one (`--url`), else "";
         raises LookupRefused when that address is not one we would check. Nothing is fetched,
-        cached or recorded about the site."""
+        cached or recorded about the site. A Wayback snapshot link given as the address says
+        which snapshot the copy is, as if the file had recorded it."""
+        if request.url and parse_snapshot(request.url, self.settings.wayback_url) is not None:
+            saved, request = dataclasses.replace(saved, url=request.url), dataclasses.replace(request, url="")
         target = saved_page.original_url(saved, request.url or None)
         url = self.normalize(target) if target else None
         names = site_names(host_of(url)) if url else None

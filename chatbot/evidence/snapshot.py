@@ -51,8 +51,8 @@ def parse_snapshot(text: str, archive_base: str = "") -> Snapshot | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower()
-    own = urlsplit(archive_base).hostname if archive_base else None
-    if host not in ARCHIVE_HOSTS and host != (own or "").lower():
+    own = (urlsplit(archive_base).hostname or "").lower() if archive_base else ""
+    if not host or (host not in ARCHIVE_HOSTS and host != own):
         return None
     rest = candidate.split(parts.netloc, 1)[1]  # path and query exactly as given
     match = _PATH.match(rest)

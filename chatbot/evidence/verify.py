@@ -88,7 +88,7 @@ def _check_warc(archive: zipfile.ZipFile, name: str, verdict: Verdict) -> None:
                                          record.rec_headers.get_header("WARC-Target-URI") or ""))
     except ArchiveLoadFailed as exc:
         verdict.fail("warc_digest", f"{name}: {exc}")
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # BadZipFile: a bad CRC-32
         verdict.fail("warc_unreadable", f"{name}: {type(exc).__name__}")
 
 
@@ -143,7 +143,8 @@ def check(path: Path) -> Verdict:
             if actual != resource.get("hash") or size != resource.get("bytes"):
                 verdict.fail("file_changed", rpath)
         for extra in sorted(set(names) - listed - set(FIXED)):
-            verdict.fail("unlisted_file", extra[:200])
+            if not extra.endswith("/"):  # folder entries that `zip -r` adds hold nothing
+                verdict.fail("unlisted_file", extra[:200])
         for rpath in sorted(listed):
             if rpath.startswith("archive/") and (rpath.endswith(".warc.gz") or rpath.endswith(".warc")):
                 _check_warc(archive, rpath, verdict)

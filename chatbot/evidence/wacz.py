@@ -93,7 +93,7 @@ def _status_line(status: int) -> str:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Unknown"
-    return f"HTTP/1.1 {status} {phrase}"
+    return f"{status} {phrase}"  # warcio writes the protocol in front
 
 
 def write_warc(captures: Sequence[Capture], out: io.BytesIO,
