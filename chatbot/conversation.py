@@ -90,6 +90,7 @@ class Item:
     state: StepState | None = None
     id: str = ""
     detail: str = ""
+    number: int | None = None  # its number in the whole list, when only some items are shown
 
 
 @dataclass(frozen=True)

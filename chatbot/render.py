@@ -65,7 +65,7 @@ def render_part(part: Part, style: Style) -> str:
                 mark = style.green(mark)
             elif item.state == "warning":
                 mark = style.yellow(mark)
-            label = f"{number}. " if item.state in {"todo", "done", "skipped"} else ""
+            label = f"{item.number or number}. " if item.state in {"todo", "done", "skipped"} else ""
             lines.append(f"{mark} {label}{_p(item.text)}")
             if item.detail:
                 lines.extend(f"      {line}" for line in _p(item.detail).splitlines())

@@ -129,3 +129,17 @@ def test_the_seen_near_note_reaches_the_seller(chat):
                  "Titular: Ejemplo Hogar SL\nWe are here to help.\n", user="sol")[0]
     texts = " ".join(getattr(p, "text", "") for p in reply.parts)
     assert "I saw: “Titular: Ejemplo Hogar SL”" in texts
+
+
+def test_a_step_change_shows_each_step_under_its_own_number(chat):
+    """Only the changed step and the next one are shown: each keeps its number in the checklist,
+    the number the seller types (`/case N done 5` shows 5., not 1.)."""
+    from chatbot.render import Style, render_text
+
+    case_id = open_case(chat)
+    reply = chat.one(f"/case {case_id} done 5")
+    assert reply.data["step"]["number"] == 5
+    shown = render_text(reply, Style(False))
+    numbers = [item.number for part in reply.parts if hasattr(part, "items") for item in part.items]
+    assert numbers == [5, 1]  # step 5 as marked, then the first step still to do
+    assert "5. " in shown and "1. " in shown and "2. " not in shown

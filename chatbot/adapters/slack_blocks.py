@@ -112,7 +112,8 @@ def heading(part: Heading) -> list[Block]:
 
 
 def item_text(item: Item) -> str:
-    line = f"{STATE_EMOJI.get(item.state, STATE_EMOJI[None])} {escape(item.text)}"
+    number = f"{item.number}. " if item.number else ""
+    line = f"{STATE_EMOJI.get(item.state, STATE_EMOJI[None])} {number}{escape(item.text)}"
     if item.detail:
         detail = "\n".join(f"> {escape(row)}" if row.strip() else ">" for row in item.detail.split("\n"))
         line = f"{line}\n{detail}"

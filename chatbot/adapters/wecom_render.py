@@ -113,7 +113,7 @@ def blocks(reply: Reply, *, markdown: bool) -> list[str]:
         elif isinstance(part, Checklist):
             if part.title.strip():
                 out.append(f"**{esc(part.title)}**" if markdown else part.title)
-            out += [_item(item, n, markdown) for n, item in enumerate(part.items, 1)]
+            out += [_item(item, item.number or n, markdown) for n, item in enumerate(part.items, 1)]
         elif isinstance(part, Fields) and part.pairs:
             rows = [f"**{esc(label)}**: {esc(value) or '—'}" if markdown else f"{label}: {value or '—'}"
                     for label, value in part.pairs]

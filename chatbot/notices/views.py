@@ -101,9 +101,11 @@ def step_reply(case: Case, step: Step, state: str, lang: Lang, text: str) -> Rep
     whole case card (/case ID shows that)."""
     steps = checklist(case.complaint_type)
     current = next_step(case)
-    items = [Item(step.title(lang), state=state, id=step.id)]  # type: ignore[arg-type]
+    # Only two steps are shown: each keeps its number in the whole checklist, the one to type.
+    items = [Item(step.title(lang), state=state, id=step.id, number=steps.number(step.id))]  # type: ignore[arg-type]
     if current is not None and current.id != step.id:
-        items.append(Item(current.title(lang), state="todo", id=current.id, detail=current.do(lang)))
+        items.append(Item(current.title(lang), state="todo", id=current.id, detail=current.do(lang),
+                          number=steps.number(current.id)))
     parts: list[Part] = [Checklist(tuple(items), title=t("notice.checklist_title", lang,
                                                          progress=progress(case, lang)))]
     if current is not None:
