@@ -122,3 +122,19 @@ def test_refused_input_exits_2(run_cli, web: Web, args: list[str], reason: str) 
     proc = run_cli("compare", *args, env=cli_env(web, SELLERGUARD_ALLOW_PRIVATE_NETWORKS="0"))
     assert proc.returncode == 2
     assert reason in proc.stderr
+
+
+def test_one_photo_shown_twice_is_one_copied_photo(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The verdict counts the seller's photos that were copied: their page showing one of them
+    full size and as a thumbnail is one photo ("similar"), not two ("copied")."""
+    web.files["/cdn/shop/files/twice-big.jpg"] = (encode(photo(5)), "image/jpeg")
+    web.files["/cdn/shop/files/twice-small.jpg"] = (encode(photo(5).resize((300, 300))), "image/jpeg")
+    page = ("<html><head><title>Lamp</title></head><body><h1>Lamp</h1>"
+            "<img src='/cdn/shop/files/twice-big.jpg'><img src='/cdn/shop/files/twice-small.jpg'>"
+            "</body></html>")
+    web.files["/products/twice"] = (page.encode(), "text/html; charset=utf-8")
+    mine = tmp_path / "mine.jpg"
+    mine.write_bytes(encode(photo(5)))
+    result = _compare(run_cli, web, f"{web.base}/products/twice", "--images", str(mine))
+    assert sum(m["verdict"] != "different" for m in result["image_matches"]) == 2
+    assert result["verdict"] == "similar" and result["reason"] == "one_image"

@@ -317,7 +317,10 @@ async def run(client: EvidenceClient, request: CopyingRequest, *, amazon_url: st
     copycat_texts = [p.text for p in copycat.listing.passages] if copycat.listing else []
     text = textmatch.compare(seller_passages, copycat_texts)
     copies = [m for m in matches if m.verdict != "different"]
-    verdict, reason = _verdict(len(copies), (len(copycat.images), len(seller.images)), text.similarity,
+    # The verdict counts the seller's photos that were copied, not the copycat's images: one
+    # photo shown twice (full size and a thumbnail) is one photo.
+    copied_photos = len({m.seller_image for m in copies})
+    verdict, reason = _verdict(copied_photos, (len(copycat.images), len(seller.images)), text.similarity,
                                bool(seller_passages and copycat_texts),
                                copycat_read=copycat.listing is not None,
                                seller_blocked=any(p.code == "amazon_blocked" for p in problems))
