@@ -135,14 +135,29 @@ def localize(value: Any, lang: Lang) -> Any:
     return value
 
 
+@lru_cache(maxsize=1)
+def _hant_terms() -> tuple[tuple[str, str], ...]:
+    """Words OpenCC's Taiwan phrases (s2twp) turn into a form our sellers do not use here
+    (knowledge/notices/zh_hant_terms.yaml, reviewed by hand), longest first."""
+    table = knowledge.load_yaml("notices/zh_hant_terms.yaml") or {}
+    return tuple(sorted(((str(k), str(v)) for k, v in table.items()), key=lambda kv: -len(kv[0])))
+
+
 @lru_cache(maxsize=4096)
 def _cached_traditional(text: str) -> str:
-    return hant_punctuation(_S2T.convert(text))
+    converted = _S2T.convert(text)
+    for wrong, right in _hant_terms():
+        converted = converted.replace(wrong, right)
+    return hant_punctuation(converted)
 
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
-_ASCII_NEAR_HAN = re.compile(rf"(?<=[{_HAN}])[,;:?!()]|[,;:?!(](?=[{_HAN}])|\)(?=[{_HAN}])")
+_ASCII_NEAR_HAN = re.compile(rf"(?<=[{_HAN}）」])[,;:?!]|[,;:?!](?=[{_HAN}（「])")
+# A bracket pair is full-width when Han text touches either bracket, inside or out, so the two
+# halves always match: "（RDAP）：", never "（RDAP):". Inner text is bounded; no nesting.
+_PAIR = re.compile(r"([(（])([^()（）\n]{0,300})([)）])")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
 
 
@@ -151,6 +166,16 @@ def hant_punctuation(text: str) -> str:
     ("名單,請傳送:" → "名單，請傳送："), corner brackets for quotes (“…” → 「…」). ASCII
     punctuation inside URLs, commands and placeholders (not next to a Han character) is kept."""
     text = text.translate(_QUOTES)
+
+    def pair(match: re.Match[str]) -> str:
+        inner, start, end = match.group(2), match.start(), match.end()
+        touching = match.group(1) == "（" or match.group(3) == "）" or (
+            start > 0 and _HAN_CHAR.match(text[start - 1])) or (
+            end < len(text) and _HAN_CHAR.match(text[end])) or (
+            inner and (_HAN_CHAR.match(inner[0]) or _HAN_CHAR.match(inner[-1])))
+        return f"（{inner}）" if touching else match.group(0)
+
+    text = _PAIR.sub(pair, text)
     return _ASCII_NEAR_HAN.sub(lambda m: m.group(0).translate(_FULL_WIDTH), text)
 
 

@@ -100,3 +100,17 @@ def test_one_punctuation_style(where, text):
 
 def test_named_instance_90_days_after():
     assert "90 天之後" in t("notice.deadline.inventory_removal", "zh-Hant")
+
+
+@pytest.mark.parametrize(("simplified", "traditional"), [
+    ("域名注册（RDAP):", "域名註冊（RDAP）："),  # a half-converted pair is made whole
+    ("时间(UTC)", "時間（UTC）"),
+    ("（可信度低；来源：页面本身)", "（可信度低；來源：頁面本身）"),
+    ("/case 3 (done)", "/case 3 (done)"),  # no Chinese beside it: left as typed
+    ("我读了通知，并为你开了案件", "我讀了通知，並為你開了案件"),
+    ("信函类型", "信函類型"),
+    ("绑定账号", "綁定帳號"),
+    ("等待审核", "等待審核"),
+])
+def test_traditional_brackets_pair_and_reviewed_words(simplified: str, traditional: str) -> None:
+    assert localize(simplified, "zh-Hant") == traditional

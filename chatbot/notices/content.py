@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from chatbot import knowledge
 from chatbot.conversation import Lang
 from chatbot.i18n import localize
 
 
-@lru_cache(maxsize=1)
-def _hant_terms() -> tuple[tuple[str, str], ...]:
-    table = knowledge.load_yaml("notices/zh_hant_terms.yaml") or {}
-    return tuple(sorted(((str(k), str(v)) for k, v in table.items()), key=lambda kv: -len(kv[0])))
-
-
-@lru_cache(maxsize=4096)
 def _traditional(text: str) -> str:
-    converted = localize(text, "zh-Hant")
-    for wrong, right in _hant_terms():
-        converted = converted.replace(wrong, right)
-    return converted
+    return str(localize(text, "zh-Hant"))  # the reviewed term table applies there (chatbot.i18n)
 
 
 def text(node: Any, lang: Lang) -> str:
