@@ -16,7 +16,7 @@ from chatbot.db import Database
 from chatbot.evidence import combiner, page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
 from chatbot.evidence.model import DateClaim
-from chatbot.evidence.present import estimate_text
+from chatbot.evidence.present import estimate_text, where_label
 from chatbot.evidence.text import MAX_NODES, fragment_text, visible_text
 from tests.fixtures.sites.server import ROOT, Web, resolver, serve, settings_for
 
@@ -125,3 +125,11 @@ def test_corroboration_still_comes_first() -> None:
 def test_control_characters_in_text_do_not_break_the_reader() -> None:
     root = lxml.html.fromstring(b"<div><p>a\x0bb</p><p>c</p></div>")
     assert "c" in visible_text(root)
+
+
+@pytest.mark.parametrize(("where", "lang", "label"), [
+    ("text", "zh-Hans", "页面正文"), ("meta og:title", "zh-Hant", "分享標題"),
+    ("platform body_html", "en", "the shop's product description"), ("title", "en", "the page title"),
+])
+def test_where_a_brand_word_was_found_is_said_in_the_readers_words(where: str, lang: str, label: str) -> None:
+    assert where_label(where, lang) == label  # type: ignore[arg-type]

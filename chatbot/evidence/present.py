@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatbot.conversation import Lang
@@ -75,6 +76,16 @@ def blocklist_text(status: dict[str, Any] | None, lang: Lang) -> str:
         return str(state)
 
 
+def where_label(where: str, lang: Lang) -> str:
+    """The reader's words for where a brand hit was found ("text", "meta og:title", "platform
+    body_html"… from page.py and platform_api.py); the raw name when no label exists."""
+    key = re.sub(r"[^a-z0-9]+", "_", where.lower()).strip("_")
+    try:
+        return t(f"checksite.where.{key}", lang)
+    except KeyError:
+        return where
+
+
 def brand_text(result: dict[str, Any], lang: Lang) -> str | None:
     brand = result.get("brand")
     if not brand:
@@ -83,8 +94,8 @@ def brand_text(result: dict[str, Any], lang: Lang) -> str | None:
     if not hits:
         return t("checksite.brand.none", lang, brand=brand)
     first = hits[0]
-    return t("checksite.brand.hits", lang, brand=brand, count=len(hits), where=first["where"],
-             snippet=first["snippet"][:160])
+    return t("checksite.brand.hits", lang, brand=brand, count=len(hits),
+             where=where_label(str(first["where"]), lang), snippet=first["snippet"][:160])
 
 
 def takedown_text(result: dict[str, Any], lang: Lang) -> str:

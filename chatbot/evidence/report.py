@@ -103,7 +103,8 @@ def context(result: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "generated": t("checksite.report.generated", lang, when=result.get("checked_at", ""),
                        id=result.get("id") or "-"),
         "fields": present.fields(result, lang),
-        "brand_hits": result.get("brand_hits") or [],
+        "brand_hits": [hit | {"where": present.where_label(str(hit.get("where", "")), lang)}
+                       for hit in result.get("brand_hits") or []],
         "date_rows": _date_rows(result, lang),
         "set_aside": _set_aside(result, lang),
         "source_problems": problems,
