@@ -16,7 +16,7 @@ from chatbot.db import Database
 from chatbot.evidence import combiner, page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
 from chatbot.evidence.model import DateClaim
-from chatbot.evidence.present import estimate_text, where_label
+from chatbot.evidence.present import blocklist_text, estimate_text, where_label
 from chatbot.evidence.text import MAX_NODES, fragment_text, visible_text
 from tests.fixtures.sites.server import ROOT, Web, resolver, serve, settings_for
 
@@ -133,3 +133,9 @@ def test_control_characters_in_text_do_not_break_the_reader() -> None:
 ])
 def test_where_a_brand_word_was_found_is_said_in_the_readers_words(where: str, lang: str, label: str) -> None:
     assert where_label(where, lang) == label  # type: ignore[arg-type]
+
+
+def test_an_ip_address_is_not_a_blocklist_outage() -> None:
+    assert "not a site the blocklist lists" in blocklist_text(
+        {"status": "unavailable", "reason": "site_ip_address"}, "en")
+    assert blocklist_text({"status": "unavailable", "reason": "error"}, "en") == "not available right now"

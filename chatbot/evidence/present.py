@@ -70,6 +70,8 @@ def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
 def blocklist_text(status: dict[str, Any] | None, lang: Lang) -> str:
     status = status or {}
     state = status.get("state") or status.get("status") or "unavailable"
+    if state == "unavailable" and str(status.get("reason", "")).startswith("site_"):
+        state = "not_listable"  # an IP address, a platform itself: the list holds no such entry
     try:
         return t(f"checksite.blocklist.{state}", lang, reporters=status.get("reporters", 0))
     except KeyError:
