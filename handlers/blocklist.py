@@ -307,7 +307,8 @@ def action(msg: Incoming, ctx: Context) -> list[Reply]:
 
 
 # Which form field a refusal is about, so a form (the Slack modal) can show it beside that field.
-_FIELD_OF = {"empty_reason": "reason", "reason_too_long": "reason", "unknown_category": "category",
+_FIELD_OF = {"empty_reason": "reason", "empty_decision_reason": "reason", "reason_too_long": "reason",
+             "unknown_category": "category",
              "bad_complaint_id": "complaint_id", "bad_email": "rights_owner_email",
              "too_many_links": "links", "notes_too_long": "notes", "bad_lookup_id": "lookup_id",
              "protected": "url"}

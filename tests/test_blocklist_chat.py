@@ -85,7 +85,7 @@ def test_buttons_check_rights_on_every_press(app, chat):
                                  action=Action("bl.delist", str(entry))))[0]
     assert not forged.ok
     no_reason = press(app, "bl.reject", str(entry))
-    assert no_reason.data["error"] == "empty_reason"
+    assert no_reason.data["error"] == "empty_decision_reason"
     rejected = press(app, "bl.reject", str(entry), reason="screenshot shows our own store")
     assert rejected.data["state"] == "rejected"
     assert press(app, "bl.reopen", str(entry)).data["state"] == "reported"

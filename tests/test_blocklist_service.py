@@ -98,7 +98,7 @@ def test_wrong_state_missing_ids_and_empty_reasons(svc):
     refused(lambda: svc.reopen(MOD, entry), "wrong_state")
     refused(lambda: svc.approve(MOD, 9999), "not_found")
     refused(lambda: svc.approve(MOD, "never-reported.com"), "not_found")
-    refused(lambda: svc.reject(MOD, entry, "  "), "empty_reason", "invalid")
+    refused(lambda: svc.reject(MOD, entry, "  "), "empty_decision_reason", "invalid")
     refused(lambda: svc.appeal(BOB, entry, ""), "empty_evidence", "invalid")
     refused(lambda: svc.merge(MOD, entry, entry), "merge_same", "invalid")
     assert counts(svc.db) == (1, 1, 1)  # nothing half-written by any refusal

@@ -125,7 +125,8 @@ def modal_errors(errors: Mapping[str, Any], fallback: str = "url") -> dict[str, 
     return mapped
 
 
-REASON_ERRORS = frozenset({"empty_reason", "reason_too_long"})  # the blocklist's codes about a reason
+# The blocklist's codes about a reason.
+REASON_ERRORS = frozenset({"empty_reason", "empty_decision_reason", "reason_too_long"})
 
 
 def field_errors(replies: Iterable[Reply]) -> dict[str, str] | None:

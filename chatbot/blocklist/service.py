@@ -184,7 +184,7 @@ class BlocklistService:
     def _reason(reason: str, *, required: bool) -> str:
         reason = clean_text(reason)
         if required and not reason:
-            raise invalid("empty_reason")
+            raise invalid("empty_decision_reason")  # a moderator's reason, not a report's
         if len(reason) > MAX_REASON:
             raise invalid("reason_too_long", size=len(reason), limit=MAX_REASON)
         return reason
