@@ -52,6 +52,33 @@ class Style:
         return self._wrap("36", text)
 
 
+def chunks(text: str, limit: int, *, in_bytes: bool = False) -> list[str]:
+    """`text` split at line breaks (or hard, inside a single huge line) into pieces of at most
+    `limit` characters, or UTF-8 bytes with `in_bytes` (never inside a character). Every
+    renderer with a message size limit uses it (Slack sections, WeCom messages). Linear in the
+    text: each piece is measured as it grows, never re-read from the start of the text."""
+    size = (lambda s: len(s.encode())) if in_bytes else len
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while size(line) > limit:
+            cut = len(line.encode()[:limit].decode("utf-8", "ignore")) if in_bytes else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if size(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
 def render_part(part: Part, style: Style) -> str:
     if isinstance(part, Heading):
         return style.bold(_p(part.text))

@@ -26,6 +26,7 @@ from chatbot.conversation import (
     Paragraph,
     Reply,
 )
+from chatbot.render import chunks
 
 Block = dict[str, Any]
 
@@ -62,28 +63,6 @@ def escape(text: str) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def chunks(text: str, limit: int) -> list[str]:
-    """Split long text at line breaks (or hard, for a single huge line) into pieces ≤ limit."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
 
 
 def action_id_of(slack_action_id: str) -> str:

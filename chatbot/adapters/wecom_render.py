@@ -33,6 +33,7 @@ from chatbot.conversation import (
     Reply,
 )
 from chatbot.i18n import t
+from chatbot.render import chunks
 
 STREAM_BYTES = 20480
 ROBOT_MARKDOWN_BYTES = 4096
@@ -129,36 +130,13 @@ def blocks(reply: Reply, *, markdown: bool) -> list[str]:
     return out or [esc(reply.intent)]
 
 
-def _cut_bytes(text: str, limit: int) -> list[str]:
-    """A single block larger than `limit`: at line breaks, else at character boundaries."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line.encode()) > limit:
-            cut = len(line.encode()[:limit].decode("utf-8", "ignore"))
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode()) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
-
-
 def pack(units: Iterable[str], limit: int, *, separator: str = "\n\n") -> list[str]:
     """Join blocks into messages of at most `limit` UTF-8 bytes, splitting only between blocks
     (a block larger than `limit` alone is cut at its line breaks)."""
     messages: list[str] = []
     current = ""
     for unit in units:
-        for piece in ([unit] if len(unit.encode()) <= limit else _cut_bytes(unit, limit)):
+        for piece in ([unit] if len(unit.encode()) <= limit else chunks(unit, limit, in_bytes=True)):
             candidate = f"{current}{separator}{piece}" if current else piece
             if len(candidate.encode()) > limit:
                 messages.append(current)
