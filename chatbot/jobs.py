@@ -20,14 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Index, Integer, String, Text, and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chatbot.db import Database
 from chatbot.db.base import Base, UTCDateTime, utcnow
-from chatbot.db.inserts import insert_ignore
+from chatbot.db.inserts import insert_ignore, insert_ignore_many
 from chatbot.db.models import ProcessedDelivery
 
 log = logging.getLogger(__name__)
@@ -142,8 +140,7 @@ class JobQueue:
         if not jobs:
             return
         now = self.clock()
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        session.execute(insert(Job.__table__).on_conflict_do_nothing(), [
+        insert_ignore_many(session, Job.__table__, [
             {"kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
              "unique_key": key[:200] or None, "created_at": now, "updated_at": now}
             for kind, payload, key in jobs])

@@ -22,8 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +42,7 @@ from chatbot.blocklist.models import (
 )
 from chatbot.blocklist.normalize import InvalidSite, Site, normalize_site
 from chatbot.context import Context
+from chatbot.db.inserts import insert_ignore_many
 
 SIGNAL_KINDS = (*LINK_KINDS, "registrar", "abuse_contact")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -189,12 +188,6 @@ class BlocklistService:
             raise invalid("reason_too_long", size=len(reason), limit=MAX_REASON)
         return reason
 
-    def _insert_ignore(self, session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        session.execute(insert(table).on_conflict_do_nothing(), rows)
-
     # -- reports ----------------------------------------------------------------------------
     def report(self, actor: Actor, data: ReportInput) -> dict[str, Any]:
         """File a report; returns the receipt (id, unit, state, reporters, duplicate, flags)."""
@@ -229,7 +222,7 @@ class BlocklistService:
                         None if created else entry.state, entry.state,
                         category=data.category, report_id=report.id)
             self._maybe_auto_list(session, entry)
-            self._insert_ignore(session, self._signals, _report_signals(site, data, now))
+            insert_ignore_many(session, self._signals, _report_signals(site, data, now))
             session.flush()
             return self._receipt(entry, site, report.id, duplicate=False)
 
@@ -566,13 +559,13 @@ class BlocklistService:
         checked = (liveness.get("checked_at") if isinstance(liveness, Mapping) else None) \
             or signals.get("checked_at") or now
         with self.db.session() as session:
-            self._insert_ignore(session, self._signals, rows)
+            insert_ignore_many(session, self._signals, rows)
             if isinstance(online, bool):
                 self._record_liveness(session, site.unit, online, checked)
         return True
 
     def _record_liveness(self, session: Session, unit: str, online: bool, checked: datetime) -> None:
-        self._insert_ignore(session, self._liveness,
+        insert_ignore_many(session, self._liveness,
                             [{"unit": unit, "online": None, "last_checked": checked}])
         stmt = select(Liveness).where(Liveness.unit == unit)
         if not self.db.is_sqlite:

@@ -1,4 +1,5 @@
-"""Insert-if-absent on one connection, for hot paths that must not pay for an ORM session."""
+"""Insert-if-absent (`ON CONFLICT DO NOTHING`) on SQLite and PostgreSQL: one row on a bare
+connection for hot paths that must not pay for an ORM session, or many rows in a session."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 
 def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
@@ -17,3 +19,12 @@ def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     # RETURNING, not rowcount: psycopg reports a row for an insert that did nothing.
     return conn.execute(insert(table).values(**row).on_conflict_do_nothing()
                         .returning(key)).first() is not None
+
+
+def insert_ignore_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert each of `rows` whose key is not taken yet, in one statement inside the session's
+    transaction; rows whose key exists are skipped."""
+    if not rows:
+        return
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    session.execute(insert(table).on_conflict_do_nothing(), rows)
