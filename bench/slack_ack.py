@@ -33,7 +33,7 @@ def default_processes() -> int:
     return max(1, min(8, (os.cpu_count() or 2) - 1))
 
 
-def _worker(settings: Any) -> None:
+def worker_process(settings: Any) -> None:
     """Child process: what `sellerguard worker` does, at idle priority."""
     from chatbot.app import SellerGuard
     from chatbot.worker import for_app, lower_priority
@@ -119,7 +119,8 @@ def _serve(variant: str, api: str, shop_port: int, conn: Connection) -> None:
         processes = int(variant.partition(":")[2] or 0)
         adapter = SlackAdapter(guard, client=client, queued=processes > 0)
         spawn = multiprocessing.get_context("spawn")
-        workers = [spawn.Process(target=_worker, args=(settings,), daemon=True) for _ in range(processes)]
+        workers = [spawn.Process(target=worker_process, args=(settings,), daemon=True)
+                   for _ in range(processes)]
         for worker in workers:
             worker.start()
         asgi = create_app(guard.ctx, adapter.bolt)

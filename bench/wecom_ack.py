@@ -3,13 +3,17 @@ beside a bare endpoint that only decrypts the callback and encrypts a stream fra
 
 Each app runs in its own process behind uvicorn on a fresh SQLite file. SellerGuard's route does
 everything a real callback gets: the query and timestamp checks, the constant-time signature, the
-nonce recorded in the database, decryption, the job queued with its delivery key, the encrypted
-stream frame; its job threads answer the messages (help texts) in the same process meanwhile.
-The client encrypts every callback before the clock starts and sends them on a fixed schedule
-(open loop), the same for both apps; rounds alternate between the apps.
+nonce looked up in the database, decryption, the stream frame encrypted; after the answer, the
+nonce, the job with its delivery key and the stream are stored in one commit. Meanwhile the
+messages (help texts) are answered as the Procfile deploys it: by a `sellerguard worker`
+process at idle priority (WECOM_ACK_PROCESSES, default one per core beyond the first), or with
+WECOM_ACK_PROCESSES=0 by worker threads of the web process (the embedded default of
+`sellerguard serve`). The client encrypts every callback before the clock starts and sends them
+on a fixed schedule (open loop), the same for both apps; rounds alternate between the apps.
 
     .venv/bin/python -m bench wecom_ack            # 300 callbacks at 50/s, 2 rounds (< 1 min)
-    .venv/bin/python bench/wecom_ack.py --full     # 3000 callbacks at 100/s, 3 rounds
+    .venv/bin/python -m bench.wecom_ack --full     # 3000 callbacks at 100/s, 3 rounds
+    WECOM_ACK_PROCESSES=0 .venv/bin/python -m bench wecom_ack   # answers on threads of the web process
     WECOM_ACK_DATABASE_URL=postgresql://… .venv/bin/python -m bench wecom_ack  # default: a new SQLite file
 """
 
@@ -19,12 +23,14 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import statistics
 import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
+
+from bench.slack_ack import default_processes, worker_process
 
 TOKEN = "bench-token"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -32,7 +38,7 @@ WARMUP = 20
 CONCURRENCY = 20
 
 
-def _serve(variant: str, folder: str, conn: Connection) -> None:
+def _serve(variant: str, folder: str, conn: Connection, processes: int) -> None:
     """Child process: the app under test; reports its port, runs until killed."""
     import logging
     import socket
@@ -47,6 +53,7 @@ def _serve(variant: str, folder: str, conn: Connection) -> None:
 
     logging.disable(logging.WARNING)
     crypt = MsgCrypt(TOKEN, AES_KEY, "")
+    workers: list[multiprocessing.process.BaseProcess] = []
     if variant == "bare":
         async def bare(request: Request) -> Response:
             body = json.loads(await request.body())
@@ -64,23 +71,36 @@ def _serve(variant: str, folder: str, conn: Connection) -> None:
         from chatbot.config import Settings, _database_url
         from chatbot.web import create_app, settle
         from chatbot.wecom.routes import routes
-        from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop, housekeeping
+        from chatbot.worker import for_app
 
         url = os.environ.get("WECOM_ACK_DATABASE_URL", "") or f"sqlite:///{folder}/bench.db"
         settings = Settings(database_url=_database_url(url), wecom_aibot_token=TOKEN,
                             wecom_aibot_aes_key=AES_KEY)
         guard = SellerGuard(settings, migrate=True)
-        jobs = JobLoop(guard, WEBHOOK_KINDS, on_poll=housekeeping(guard))  # as `sellerguard serve` runs them
-        app = create_app(guard.ctx, None, extra=routes(guard, wake=jobs.wake))
+        if processes:  # `sellerguard serve --no-worker` beside `sellerguard worker`
+            spawn = multiprocessing.get_context("spawn")
+            workers += [spawn.Process(target=worker_process, args=(settings,), daemon=True)
+                        for _ in range(processes)]
+            for worker in workers:
+                worker.start()
+            wake = None
+        else:  # `sellerguard serve` alone: worker threads in the web process
+            wake = for_app(guard, threads=16).start().wake
+        app = create_app(guard.ctx, None, extra=routes(guard, wake=wake or (lambda: None)))
         settle()
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
+    def stop(*_: object) -> None:  # uvicorn re-raises the SIGTERM it caught once it has stopped
+        for worker in workers:
+            worker.kill()
+        os._exit(0)  # messages still being answered are abandoned on purpose
+
+    signal.signal(signal.SIGTERM, stop)
     conn.send(port)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    if variant != "bare":
-        jobs.close()
+    stop()
 
 
 def _callbacks(count: int, offset: int) -> list[tuple[str, bytes]]:
@@ -125,11 +145,12 @@ async def _fire(port: int, callbacks: list[tuple[str, bytes]], rate: float) -> l
     return latencies
 
 
-def _measure(variant: str, count: int, rate: float, offset: int, scratch: str) -> list[float]:
+def _measure(variant: str, count: int, rate: float, offset: int, scratch: str,
+             processes: int) -> list[float]:
     context = multiprocessing.get_context("spawn")
     folder = tempfile.mkdtemp(dir=scratch)  # removed with `scratch`, after every process is gone
     parent, child = context.Pipe()
-    process = context.Process(target=_serve, args=(variant, folder, child))  # it has a child
+    process = context.Process(target=_serve, args=(variant, folder, child, processes))  # it has children
     process.start()
     if not parent.poll(120):
         raise RuntimeError(f"the {variant} app did not start")
@@ -146,7 +167,7 @@ def _measure(variant: str, count: int, rate: float, offset: int, scratch: str) -
         asyncio.run(_fire(port, _callbacks(WARMUP, offset), rate))
         return asyncio.run(_fire(port, _callbacks(count, offset + WARMUP), rate))
     finally:
-        process.terminate()  # uvicorn stops; the job process sees its parent gone and exits
+        process.terminate()  # uvicorn stops, and its worker processes with it
         process.join(120)
         if process.is_alive():
             process.kill()
@@ -161,14 +182,17 @@ def _p(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> None:
     full = "--full" in (argv if argv is not None else sys.argv[1:])
     count, rate, rounds = (3000, 100.0, 3) if full else (300, 50.0, 2)
+    processes = int(os.environ.get("WECOM_ACK_PROCESSES", str(default_processes())))
     print(f"{rounds} rounds of {count} signed AI bot callbacks at {rate:g}/s over at most {CONCURRENCY} "
-          "connections; each app in its own process")
+          "connections; each app in its own process; messages answered by "
+          + (f"{processes} worker process(es) at idle priority" if processes
+             else "threads of the web process"))
     results: dict[str, list[float]] = {"bare": [], "sellerguard": []}
     per_round: dict[str, list[float]] = {"bare": [], "sellerguard": []}
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         for number in range(rounds):
             for variant in ("bare", "sellerguard"):
-                latencies = _measure(variant, count, rate, number * 100_000, scratch)
+                latencies = _measure(variant, count, rate, number * 100_000, scratch, processes)
                 results[variant] += latencies
                 per_round[variant].append(_p(latencies, 0.99))
     print(f"{'endpoint':<44} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}  p99 per round")
@@ -182,5 +206,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     main()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, is_dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from chatbot import knowledge
@@ -39,13 +39,23 @@ class Table:
     commands: tuple[CommandSpec, ...]
     umbrella: str
 
-    def by_slash(self) -> dict[str, str]:
-        """Every slash form (lower-case) → command name."""
+    # Built once per table: every message's first word is looked up here, and converting the
+    # aliases to Simplified script costs far more than the lookup.
+    @cached_property
+    def _slash(self) -> dict[str, str]:
         return {form.lower(): spec.name for spec in self.commands for form in spec.slash}
 
-    def by_text(self) -> dict[str, str]:
-        """Every text word (Simplified, lower-case) → command name."""
+    @cached_property
+    def _text(self) -> dict[str, str]:
         return {to_simplified(form).lower(): spec.name for spec in self.commands for form in spec.text}
+
+    def by_slash(self) -> dict[str, str]:
+        """Every slash form (lower-case) → command name (one dict, shared: do not change it)."""
+        return self._slash
+
+    def by_text(self) -> dict[str, str]:
+        """Every text word (Simplified, lower-case) → command name (shared: do not change it)."""
+        return self._text
 
     def spec(self, name: str) -> CommandSpec:
         return next(spec for spec in self.commands if spec.name == name)

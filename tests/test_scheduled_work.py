@@ -24,6 +24,7 @@ from chatbot.evidence.models import SiteLookup
 from chatbot.jobs import Job, JobQueue
 from chatbot.net.fetcher import SafeFetcher
 from chatbot.schedule import digest, expiry, liveness, retention
+from chatbot.wecom import store as wecom_state
 from chatbot.schedule.clock import enqueue_run, run_key
 from chatbot.worker import for_app
 
@@ -173,10 +174,14 @@ def test_retention_prunes_what_is_old(app: SellerGuard, db: Database) -> None:
         session.add(DialogState(platform="console", user_id="a", handler="case", state={}, expires_at=old))
         session.add(SiteLookup(url_key="k", normalized_url="https://a.example/", site="a.example",
                                created_at=old, expires_at=old, result={}, page_words=[["title", "lamp"]]))
+    wecom_state.claim(db, "nonce:aibot:old", old, 7200)
+    wecom_state.claim(db, "nonce:aibot:live", NOW, 7200)
     pruned = retention.run(app, NOW)
-    assert pruned.as_dict() == {"jobs": 1, "deliveries": 1, "dialogs": 1, "page_words": 1, "inbox": 0}
+    assert pruned.as_dict() == {"jobs": 1, "deliveries": 1, "dialogs": 1, "page_words": 1, "inbox": 0,
+                                "wecom_state": 1}
     assert retention.run(app, NOW).as_dict() == {"jobs": 0, "deliveries": 0, "dialogs": 0,
-                                                 "page_words": 0, "inbox": 0}
+                                                 "page_words": 0, "inbox": 0, "wecom_state": 0}
+    assert wecom_state.get(db, "nonce:aibot:live", NOW) is not None
     with db.read() as session:
         assert session.scalars(select(SiteLookup.page_words)).one() == []
         assert session.scalar(select(Job.id)) is None

@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
 pytest.register_assert_rewrite("tests.wecom_fake")  # it is also loaded as a plugin below
@@ -18,8 +20,12 @@ pytest.register_assert_rewrite("tests.wecom_fake")  # it is also loaded as a plu
 from chatbot.app import SellerGuard
 from chatbot.jobs import JobQueue
 from chatbot.web import create_app
-from chatbot.wecom import work
-from chatbot.wecom.routes import routes
+from chatbot.wecom import store, work
+from chatbot.wecom.aibot import AiBot, stream_id
+from chatbot.wecom.crypto import MsgCrypt
+from chatbot.wecom.envelope import bot_message
+from chatbot.wecom.routes import After, routes
+from chatbot.wecom.verify import Gate, Signed
 from chatbot.wecom.work import registered_runners
 from tests.fixtures.sites.server import Web, serve
 from tests.wecom_fake import AES_KEY, AIBOT, FakeWeCom, aibot_callback, open_aibot_reply, with_local_web
@@ -47,10 +53,17 @@ class Rig:
     clock: Clock
     fake: FakeWeCom
     web: Web
+    after: After
 
     def post(self, body: dict[str, Any], **kwargs: Any) -> Any:
         query, raw = aibot_callback(body, int(self.clock().timestamp()), **kwargs)
-        return self.client.post(f"/wecom/aibot?{query}", content=raw)
+        return self.send(f"/wecom/aibot?{query}", raw)
+
+    def send(self, path: str, raw: bytes) -> Any:
+        """POST as WeCom does; then wait for what the answer handed over (storing the job)."""
+        response = self.client.post(path, content=raw)
+        self.after.flush()
+        return response
 
     def say(self, text: str, *, user: str = "zhang.wei", msgid: str = "m1",
             chat: str = "grp1") -> dict[str, Any]:
@@ -97,8 +110,9 @@ def rig(app: SellerGuard, web: Web, fake_wecom: FakeWeCom, with_settings: Callab
                          wecom_api_url=fake_wecom.base, moderators=app.settings.moderators | {"wecom:mod.li"})
     clock = Clock()
     bot.ctx.clock = clock
-    client = TestClient(create_app(bot.ctx, None, extra=routes(bot, clock=clock)))
-    return Rig(bot, client, clock, fake_wecom, web)
+    after = After()
+    client = TestClient(create_app(bot.ctx, None, extra=routes(bot, clock=clock, after=after)))
+    return Rig(bot, client, clock, fake_wecom, web, after)
 
 
 def test_url_verification_echoes_the_decrypted_string(rig: Rig) -> None:
@@ -228,9 +242,52 @@ def test_tampered_stale_or_replayed_callbacks_are_refused(rig: Rig, change: str)
     if change == "stale":
         rig.clock.advance(400)
     if change == "nonce":
-        assert rig.client.post(f"/wecom/aibot?{query}", content=raw).status_code == 200
-    assert rig.client.post(f"/wecom/aibot?{query}", content=raw).status_code == 403
+        assert rig.send(f"/wecom/aibot?{query}", raw).status_code == 200
+    assert rig.send(f"/wecom/aibot?{query}", raw).status_code == 403
     assert rig.run_jobs() == (1 if change == "nonce" else 0)
+
+
+def test_a_replay_racing_the_first_delivery_is_answered_but_never_acted_on(rig: Rig) -> None:
+    """Messages are answered before their nonce is written, so two copies of one callback can
+    both pass the checks; the commit after the answer lets only the first store anything."""
+    body = message("help", msgid="race")
+    query, raw = aibot_callback(body, int(rig.clock().timestamp()), nonce="racing-nonce")
+    signed = Signed.from_query(dict(parse_qsl(query)))
+    gate = Gate(MsgCrypt(AIBOT.token, AES_KEY, ""), rig.bot.db, rig.clock, scope="aibot")
+    encrypt = json.loads(raw)["encrypt"]
+    first, second = (bot_message(gate.verify(signed, encrypt)) for _ in range(2))
+    assert gate.unseen(signed) == gate.unseen(signed) == {}  # both pass: nothing is written yet
+    bot = AiBot(rig.bot, clock=rig.clock)
+    assert bot.first_frame(first, None) == bot.first_frame(second, None)
+    bot.store_message(second, lambda conn: False)  # its nonce was taken meanwhile: nothing stored
+    assert store.get(rig.bot.db, f"stream:{stream_id(first)}", rig.clock()) is None
+    assert rig.run_jobs() == 0
+    taken: list[bool] = []
+    for copy in (first, second):
+        bot.store_message(copy, lambda conn: taken.append(gate.record_on(conn, signed)) or taken[-1])
+    assert taken == [True, False]
+    assert rig.run_jobs() == 1
+    # once stored, the same callback is refused outright, and a re-delivery gets its stream back
+    assert rig.send(f"/wecom/aibot?{query}", raw).status_code == 403
+    again = rig.say("help", msgid="race")
+    assert again["stream"]["id"] == stream_id(first) and again["stream"]["finish"] is True
+
+
+def test_a_message_the_database_refuses_is_answered_and_the_user_told(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(AiBot, "accept", refuse)
+    body = message("查站 copycat-lamps.shop", msgid="lost")
+    body["response_url"] = rig.fake.response_url("rc-lost")
+    reply = open_aibot_reply(rig.post(body).json())
+    assert reply["stream"]["content"].startswith("正在查询")  # answered before the write
+    calls = rig.fake.sent("/cgi-bin/aibot/response")
+    assert len(calls) == 1 and "再发一次" in calls[0].body["markdown"]["content"]
+    assert calls[0].query["response_code"] == "rc-lost"
+    monkeypatch.undo()
+    assert rig.run_jobs() == 0  # nothing half-stored: the user sends it again
 
 
 def test_oversized_and_malformed_bodies_are_refused(rig: Rig) -> None:

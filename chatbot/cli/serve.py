@@ -2,7 +2,7 @@
 
 HTTP mode (default): Slack posts to /slack/events, signed with SLACK_SIGNING_SECRET.
 WeCom / WeChat callbacks (/wecom/aibot, /wecom/callback, /wechat/callback) are served when their
-settings are present, and their jobs run on threads of this process (chatbot/wecom/work.py).
+settings are present.
 Socket Mode (when SLACK_APP_TOKEN is set): the bot dials out to Slack, no public URL needed; the
 web server still runs for /healthz and the blocklist feed.
 
@@ -53,25 +53,13 @@ def check(config: Settings) -> None:
         fail("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials).")
 
 
-def _wecom_jobs(guard: Any) -> Any:
-    """What answers WeCom / WeChat callbacks, when any is configured: a few threads of this
-    process woken by each callback (a `sellerguard worker` runs the same kinds too), which also
-    queue the group robot's moderator notices and prune expired WeCom state."""
-    s = guard.settings
-    if not ((s.wecom_aibot_token and s.wecom_aibot_aes_key) or (s.wecom_token and s.wecom_aes_key)
-            or (s.wechat_token and s.wechat_aes_key) or s.wecom_robot_webhook):
-        return None
-    from chatbot.wecom.work import WEBHOOK_KINDS, JobLoop, housekeeping
-
-    return JobLoop(guard, WEBHOOK_KINDS, on_poll=housekeeping(guard))
-
-
-def _wecom_routes(guard: Any, jobs: Any) -> list[Any]:
-    if jobs is None:
-        return []
+def _wecom_routes(guard: Any, wake: Any) -> list[Any]:
+    """The WeCom / WeChat callback routes whose settings are present; their jobs run where every
+    other job runs (this process's worker threads, or `sellerguard worker` processes), and
+    `wake` tells the embedded worker a job is waiting."""
     from chatbot.wecom.routes import routes
 
-    return routes(guard, wake=jobs.wake)
+    return routes(guard, wake=wake or (lambda: None))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,15 +108,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"sellerguard: no Slack credentials set; serving /healthz and the feed on port {port}",
               file=sys.stderr)
-    wecom_jobs = _wecom_jobs(guard)
-    extra = _wecom_routes(guard, wecom_jobs)
+    extra = _wecom_routes(guard, worker.wake if worker is not None else None)
     for route in extra:
         print(f"sellerguard: WeCom/WeChat callbacks at {getattr(route, 'path', route)}", file=sys.stderr)
     app = create_app(guard.ctx, adapter.bolt if chosen == "http" and adapter is not None else None, extra)
     settle()
     uvicorn.run(app, host=args.host, port=port, log_level="warning", access_log=False)
-    if wecom_jobs is not None:
-        wecom_jobs.close()
     if adapter is not None:
         adapter.close()
     if clock is not None:

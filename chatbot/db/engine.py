@@ -61,8 +61,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(self.engine.execution_options(read_only=True),
-                                     expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(read_only=True)
+        self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,6 +89,13 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reads only, for hot paths where an ORM session costs more than
+        the query: on SQLite it does not take the write lock; it is rolled back on exit."""
+        with self._read_engine.connect() as conn:
+            yield conn
 
     def check(self) -> None:
         """Open a connection once, turning driver errors into one readable line."""

@@ -38,6 +38,7 @@ class Scheduled:
     name: str
     cron: Callable[[Settings], dict[str, str]]
     description: str
+    wanted: Callable[[Settings], bool] = lambda settings: True  # off: never scheduled
 
 
 def _daily(hhmm: Callable[[Settings], str]) -> Callable[[Settings], dict[str, str]]:
@@ -54,6 +55,9 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("expiry", _daily(lambda s: "04:00"), "listings not re-confirmed go back to review, daily"),
     Scheduled("digest", _daily(lambda s: s.digest_at), "the moderators' digest at SELLERGUARD_DIGEST_AT"),
     Scheduled("retention", _daily(lambda s: "05:00"), "prune old jobs, deliveries, dialogs, page words"),
+    Scheduled("notices", lambda s: {"minute": "*"},
+              "new reports and appeals to the WeCom moderators' group, every minute",
+              wanted=lambda s: bool(s.wecom_robot_webhook)),
 )
 NAMES = tuple(entry.name for entry in SCHEDULE)
 
@@ -119,7 +123,7 @@ class Clock:
 
         zone = times.zone(self.guard.settings)
         scheduler = BackgroundScheduler(timezone=zone)
-        for entry in SCHEDULE:
+        for entry in (e for e in SCHEDULE if e.wanted(self.guard.settings)):
             scheduler.add_job(self.fire, CronTrigger(timezone=zone, **entry.cron(self.guard.settings)),
                               args=(entry.name,), id=entry.name, name=entry.description,
                               coalesce=True, misfire_grace_time=3600, max_instances=1)
@@ -148,7 +152,7 @@ def next_runs(settings: Settings, after: datetime) -> list[tuple[str, datetime]]
 
     zone = times.zone(settings)
     runs = []
-    for entry in SCHEDULE:
+    for entry in (e for e in SCHEDULE if e.wanted(settings)):
         trigger = CronTrigger(timezone=zone, **entry.cron(settings))
         upcoming = trigger.get_next_fire_time(None, after.astimezone(zone) + timedelta(seconds=1))
         if upcoming is not None:

@@ -13,6 +13,7 @@ from chatbot import jobkinds
 from chatbot.app import SellerGuard
 from chatbot.jobs import PermanentJobError, Runner
 from chatbot.schedule import digest, expiry, inbox, liveness, reminders, retention
+from chatbot.wecom import robot
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,4 @@ _scheduled("recheck", lambda guard, at, _: liveness.run(guard, at))
 _scheduled("expiry", lambda guard, at, _: expiry.run(guard, at))
 _scheduled("digest", lambda guard, at, payload: digest.run(guard, at, str(payload["at"])))
 _scheduled("retention", lambda guard, at, _: retention.run(guard, at))
+_scheduled("notices", lambda guard, at, _: robot.watch_moderation(guard))

@@ -8,6 +8,8 @@
                           SELLERGUARD_KEEP_LOOKUPS_DAYS (30) ago are emptied (the dated result
                           stays, for the seller's history)
     inbox                 messages seen more than SELLERGUARD_KEEP_DELIVERIES_DAYS ago
+    wecom_state           expired WeCom / WeChat state: callback nonces (2 h), finished AI bot
+                          streams (24 h), old access tokens
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chatbot.db.models import DialogState, ProcessedDelivery
 from chatbot.evidence.models import SiteLookup
 from chatbot.jobs import DONE, FAILED, Job
 from chatbot.schedule.models import InboxItem
+from chatbot.wecom import store as wecom_state
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Pruned:
     dialogs: int
     page_words: int
     inbox: int
+    wecom_state: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -53,4 +57,5 @@ def run(guard: SellerGuard, now: datetime) -> Pruned:
             .values(page_words=[]))
         inbox = session.execute(delete(InboxItem).where(
             InboxItem.seen_at < now - s.keep_deliveries_days * day))
-    return Pruned(*(int(r.rowcount) for r in (jobs, deliveries, dialogs, words, inbox)))  # type: ignore[attr-defined]
+    counts = (int(r.rowcount) for r in (jobs, deliveries, dialogs, words, inbox))  # type: ignore[attr-defined]
+    return Pruned(*counts, wecom_state=wecom_state.prune(guard.db, now))

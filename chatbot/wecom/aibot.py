@@ -49,6 +49,11 @@ def stream_id(msg: BotMessage) -> str:
     return "sg" + hashlib.sha1(msg.delivery_key.encode()).hexdigest()[:22]
 
 
+def stream_key(msg: BotMessage) -> str:
+    """Where the message's stream is kept (chatbot/wecom/store.py)."""
+    return f"stream:{stream_id(msg)}"
+
+
 def stream_frame(sid: str, content: str, finish: bool) -> dict[str, Any]:
     return {"msgtype": "stream", "stream": {"id": sid, "finish": finish, "content": content}}
 
@@ -126,6 +131,43 @@ class AiBot:
         with self.db.engine.begin() as conn:
             first = self.accept(msg, conn)
         return self.after_accept(msg, first)
+
+    def first_frame(self, msg: BotMessage, stream: dict[str, Any] | None) -> dict[str, Any]:
+        """The answer to a message before anything is written (the webhook's fast path), given
+        its stream's stored state (`stream_key`, read with the nonce): the stream's current frame
+        when it was stored already (a re-delivery), else the first frame `accept` will store."""
+        sid = stream_id(msg)
+        if stream is not None:
+            return self.on_refresh(sid)
+        return stream_frame(sid, placeholder(self.guard, to_incoming(msg)), False)
+
+    def store_message(self, msg: BotMessage, record: Callable[[Connection], bool]) -> None:
+        """After the first frame went out: one transaction for the callback's nonce (`record`;
+        False means a replay got there first, and nothing is stored), the job and the stream;
+        then the runner is woken. If the database refuses, the user is told to send it again
+        (WeCom was answered, so it will not retry)."""
+        try:
+            with self.db.engine.begin() as conn:
+                first = self.accept(msg, conn) if record(conn) else None
+        except Exception:
+            log.exception("storing the AI bot message %s failed", msg.msgid)
+            self._tell_not_stored(msg)
+            return
+        if first is not None:
+            self.wake()
+
+    def _tell_not_stored(self, msg: BotMessage) -> None:
+        lang = detect_lang(msg.text) or normalize_lang(self.guard.settings.default_lang) or "en"
+        text = render.escape(t("wecom.not_stored", lang))
+        # No job exists, so nothing else will use this response_url: no claim (the database
+        # that just failed would be needed for it).
+        if not msg.response_url or not same_origin(msg.response_url, self.guard.settings.wecom_api_url):
+            log.error("could not tell %s that their message was lost: no usable response_url", msg.userid)
+            return
+        try:
+            post_json(self.http, msg.response_url, {"msgtype": "markdown", "markdown": {"content": text}})
+        except ApiError as exc:
+            log.error("could not tell %s that their message was lost: %s", msg.userid, exc)
 
     def after_accept(self, msg: BotMessage, first: str | None) -> dict[str, Any]:
         """Once `accept`'s transaction committed: wake the runner and answer with the first

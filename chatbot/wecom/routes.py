@@ -4,17 +4,23 @@ self-built app and 微信客服 at /wecom/callback, the Official Account at /wec
 Each request: the body is capped before it is read (`MAX_BODY_BYTES`, by Content-Length and
 while streaming), the query is checked and the ciphertext verified and decrypted
 (chatbot/wecom/verify.py) before anything in it is parsed; then the callback is answered at once,
-encrypted. A refused request gets 403 (bad signature, stale timestamp, replayed nonce, wrong
-receive id), 413 (too large) or 400 (unreadable), never a 500: an unexpected failure is logged
-and answered with an empty 200 so the platform does not retry it into a second action.
+encrypted. AI bot messages and stream refreshes are answered from reads alone and their writes
+(nonce, job, stream) follow the answer in one commit, which drops the work if a replay took the
+nonce meanwhile; a failed write tells the user to send the message again. A refused request
+gets 403 (bad signature, stale timestamp, replayed nonce, wrong receive id), 413 (too large)
+or 400 (unreadable), never a 500: an unexpected failure is logged and answered with an empty 200
+so the platform does not retry it into a second action.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatbot.app import SellerGuard
-from chatbot.wecom.aibot import AiBot
+from chatbot.wecom.aibot import AiBot, stream_key
 from chatbot.wecom.callbacks import Classic
 from chatbot.wecom.crypto import MsgCrypt, signature
 from chatbot.wecom.envelope import EnvelopeError, XmlMessage, bot_message, outer_encrypt, xml_message
@@ -37,6 +43,34 @@ MAX_AIBOT_BODY_BYTES = 512 * 1024  # the AI bot carries pasted notices as JSON
 
 class TooLarge(Exception):
     pass
+
+
+class After:
+    """Work that follows an answer (storing what a callback leads to), on a few threads of the
+    web process, so no answer waits for it: not even the next request on the same connection,
+    as it would behind a response's background task. `flush` waits for what was handed over."""
+
+    def __init__(self, threads: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="wecom-after")
+        self._lock = threading.Lock()
+        self._pending: set[Future[None]] = set()
+
+    def __call__(self, work: Callable[..., None], *args: Any) -> None:
+        future = self._pool.submit(work, *args)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+        if (error := future.exception()) is not None:
+            log.error("work after a WeCom answer failed", exc_info=error)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
 
 
 async def read_capped(request: Request, limit: int) -> bytes:
@@ -76,19 +110,33 @@ def sealed_xml(crypt: MsgCrypt, plain: str, nonce: str, now: int) -> str:
 
 
 def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], datetime],
-                 wake: Callable[[], None]) -> list[BaseRoute]:
-    """GET (URL check) and POST /wecom/aibot: JSON envelopes, receive id ""."""
+                 wake: Callable[[], None], after: After) -> list[BaseRoute]:
+    """GET (URL check) and POST /wecom/aibot: JSON envelopes, receive id "". What follows an
+    answer is handed to `after`."""
     gate = Gate(crypt, guard.db, clock, scope="aibot")
     bot = AiBot(guard, clock=clock, wake=wake)
 
-    def answer(signed: Signed, encrypt: str) -> dict[str, Any] | None:
-        # One commit for a message: its nonce, delivery key, job and stream row together.
+    def record_nonce(signed: Signed) -> None:
         with guard.db.engine.begin() as conn:
-            msg = bot_message(gate.open(signed, encrypt, conn))
-            first = bot.accept(msg, conn) if msg.kind == "text" else None
-        if msg.kind != "text":
-            return bot.on_callback(msg)
-        return bot.after_accept(msg, first)
+            gate.record_on(conn, signed)
+
+    def answer(signed: Signed, encrypt: str) -> tuple[dict[str, Any] | None, Callable[[], None] | None]:
+        # Messages and stream refreshes (nearly every callback) are answered from reads alone;
+        # their writes follow the answer, so it never waits for SQLite's write lock (as the
+        # Slack route acks before storing). Buttons and events act at once: they keep the
+        # nonce in their own commit before acting.
+        msg = bot_message(gate.verify(signed, encrypt))
+        if msg.kind == "text":  # its stream is read with the nonce: stored means a re-delivery
+            stream = gate.unseen(signed, stream_key(msg)).get(stream_key(msg))
+            record = partial(gate.record_on, signed=signed)
+            return bot.first_frame(msg, stream), partial(bot.store_message, msg, record)
+        if msg.kind == "stream":
+            gate.unseen(signed)
+            return bot.on_refresh(msg.stream_id), partial(record_nonce, signed)
+        with guard.db.engine.begin() as conn:
+            if not gate.record_on(conn, signed):
+                raise Refused("replay")
+        return bot.on_callback(msg), None
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -104,7 +152,7 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
             encrypt = outer.get("encrypt") if isinstance(outer, dict) else None
             if not isinstance(encrypt, str) or not encrypt:
                 return _refused("AI bot", "shape", 400)
-            reply = await run_in_threadpool(answer, signed, encrypt)
+            reply, then = await run_in_threadpool(answer, signed, encrypt)
         except Refused as exc:
             return _refused("AI bot", exc.code)
         except TooLarge:
@@ -114,6 +162,8 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
         except Exception:
             log.exception("an AI bot callback failed")
             return Response(status_code=200)
+        if then is not None:
+            after(then)
         if reply is None:
             return Response(status_code=200)
         now = int(clock().timestamp())
@@ -169,13 +219,15 @@ def xml_routes(path: str, where: str, crypt: MsgCrypt, guard: SellerGuard, clock
 
 
 def routes(guard: SellerGuard, *, clock: Callable[[], datetime] | None = None,
-           wake: Callable[[], None] = lambda: None) -> list[BaseRoute]:
-    """The endpoints whose settings are present (none when nothing WeCom/WeChat is set)."""
+           wake: Callable[[], None] = lambda: None, after: After | None = None) -> list[BaseRoute]:
+    """The endpoints whose settings are present (none when nothing WeCom/WeChat is set).
+    `wake`: a job was queued; `after`: runs what follows an answer (default: its own threads)."""
     s = guard.settings
     now = clock or guard.ctx.clock
     found: list[BaseRoute] = []
     if s.wecom_aibot_token and s.wecom_aibot_aes_key:
-        found += aibot_routes(guard, MsgCrypt(s.wecom_aibot_token, s.wecom_aibot_aes_key, ""), now, wake)
+        found += aibot_routes(guard, MsgCrypt(s.wecom_aibot_token, s.wecom_aibot_aes_key, ""), now, wake,
+                              after or After())
     classic = Classic(guard, clock=now, wake=wake)
     if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id:
         crypt = MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)

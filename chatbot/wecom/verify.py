@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -72,28 +73,57 @@ class Gate:
         if abs(self.clock().timestamp() - int(signed.timestamp)) > self.window:
             raise Refused("timestamp")
 
+    def _nonce_key(self, signed: Signed) -> str:
+        return f"nonce:{self.scope}:{signed.timestamp}:{signed.nonce}"
+
     def _first_use(self, signed: Signed, conn: Connection | None = None) -> None:
-        key = f"nonce:{self.scope}:{signed.timestamp}:{signed.nonce}"
-        first = (store.claim_on(conn, key, self.clock(), NONCE_TTL_SECONDS) if conn is not None
-                 else store.claim(self.db, key, self.clock(), NONCE_TTL_SECONDS))
-        if not first:
+        if not (self.record_on(conn, signed) if conn is not None
+                else store.claim(self.db, self._nonce_key(signed), self.clock(), NONCE_TTL_SECONDS)):
             raise Refused("replay")
+
+    def _signed(self, signed: Signed, encrypt: str) -> None:
+        self._fresh(signed)
+        try:
+            self.crypt.check_signature(signed.signature, signed.timestamp, signed.nonce, encrypt)
+        except CryptoError as exc:
+            raise Refused(exc.code) from None
+
+    def _decrypt(self, encrypt: str) -> bytes:
+        try:
+            return self.crypt.decrypt(encrypt)
+        except CryptoError as exc:
+            raise Refused(exc.code) from None
 
     def open(self, signed: Signed, encrypt: str, conn: Connection | None = None) -> bytes:
         """The plaintext of a signed, encrypted callback body (or GET echostr); Refused when any
         check fails. The nonce is recorded only once the signature is known to be good, so a
         forger cannot burn nonces; with `conn`, in the caller's transaction (which then records
         what the callback leads to in the same commit)."""
-        self._fresh(signed)
-        try:
-            self.crypt.check_signature(signed.signature, signed.timestamp, signed.nonce, encrypt)
-        except CryptoError as exc:
-            raise Refused(exc.code) from None
+        self._signed(signed, encrypt)
         self._first_use(signed, conn)
-        try:
-            return self.crypt.decrypt(encrypt)
-        except CryptoError as exc:
-            raise Refused(exc.code) from None
+        return self._decrypt(encrypt)
+
+    def verify(self, signed: Signed, encrypt: str) -> bytes:
+        """`open`'s checks except the nonce (timestamp, signature, decryption, receive id): the
+        plaintext of an authentic callback. For a callback answered before its writes, which
+        then calls `unseen` (one read) and records the nonce afterwards with `record_on`."""
+        self._signed(signed, encrypt)
+        return self._decrypt(encrypt)
+
+    def unseen(self, signed: Signed, *also: str) -> dict[str, dict[str, Any]]:
+        """Refused("replay") when the nonce was recorded; else the live values of the state keys
+        `also` (chatbot/wecom/store.py), read in the same query. A read never waits for SQLite's
+        write lock; two copies arriving together both pass, and `record_on` lets one act."""
+        nonce = self._nonce_key(signed)
+        found = store.get_many(self.db, [nonce, *also], self.clock())
+        if nonce in found:
+            raise Refused("replay")
+        return found
+
+    def record_on(self, conn: Connection, signed: Signed) -> bool:
+        """Record the nonce of a checked callback in the caller's transaction; False when it was
+        already recorded (a replay that passed `check` at the same moment)."""
+        return store.claim_on(conn, self._nonce_key(signed), self.clock(), NONCE_TTL_SECONDS)
 
     def check_plain(self, signed: Signed) -> None:
         """The Official Account's plain signature (SHA-1 of sorted token, timestamp, nonce), used

@@ -1,19 +1,17 @@
-"""The WeCom / WeChat job kinds, registered with the job queue (chatbot/jobs.py), and a small
-loop that runs them in the process that received the callbacks.
+"""The WeCom / WeChat job kinds, registered with the job queue (chatbot/jobs.py), and the small
+loop `sellerguard wecom` runs its own kind with.
 
-Any worker may run these kinds (chatbot/jobkinds.py lists this module); the long connection's
-own kind is dedicated to `sellerguard wecom`. `JobLoop` is the in-process runner
-`sellerguard serve` and `sellerguard wecom` use: a few threads that drain the queue of the given
-kinds when woken, and poll now and then for jobs left by a process that stopped (their lease
-expired) or queued by another process.
+Any worker runs the webhook kinds (chatbot/jobkinds.py lists this module): the threads of
+`sellerguard serve` by default, or `sellerguard worker` processes. The long connection's own
+kind is dedicated to `sellerguard wecom`, whose `JobLoop` drains it on a few threads when woken
+and polls now and then for jobs left by a process that stopped (their lease expired).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
-from typing import Any
+from collections.abc import Collection
 
 from chatbot import jobkinds, jobs
 from chatbot.app import SellerGuard
@@ -49,18 +47,14 @@ class JobLoop:
     """Runs queued jobs of `kinds` on `threads` threads until `close`."""
 
     def __init__(self, guard: SellerGuard, kinds: Collection[str], *, threads: int = THREADS,
-                 poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None,
-                 on_poll: Callable[[], object] | None = None, wakeup: Any = None) -> None:
-        """`on_poll`: called by one thread on every wake and poll (e.g. `robot.watch_moderation`);
-        `wakeup`: a semaphore shared with another process (`JobProcess`)."""
+                 poll_seconds: float = POLL_SECONDS, runners: dict[str, jobs.Runner] | None = None) -> None:
         self.queue = JobQueue(guard.db)
         self.kinds = tuple(kinds)
         self.runners = runners if runners is not None else registered_runners(guard, self.kinds)
         self.poll_seconds = poll_seconds
-        self._wakeup = wakeup if wakeup is not None else threading.Semaphore(0)
+        self._wakeup = threading.Semaphore(0)
         self._stop = threading.Event()
-        self.on_poll = on_poll
-        self._threads = [threading.Thread(target=self._loop, args=(n == 0,), name=f"wecom-job-{n}",
+        self._threads = [threading.Thread(target=self._loop, name=f"wecom-job-{n}",
                                           daemon=True)
                          for n in range(threads)]
         for thread in self._threads:
@@ -77,12 +71,10 @@ class JobLoop:
             count += 1
         return count
 
-    def _loop(self, first: bool) -> None:
+    def _loop(self) -> None:
         while not self._stop.is_set():
             self._wakeup.acquire(timeout=self.poll_seconds)
             try:
-                if first and self.on_poll is not None:
-                    self.on_poll()
                 self.drain()
             except Exception:  # the database went away: the next wake or poll tries again
                 log.exception("could not take WeCom jobs from the queue")
@@ -93,21 +85,3 @@ class JobLoop:
             self._wakeup.release()
         for thread in self._threads:
             thread.join(timeout=30)
-
-
-PRUNE_EVERY_POLLS = 120  # about every ten minutes: expired nonces, streams and tokens go
-
-
-def housekeeping(guard: SellerGuard) -> Callable[[], None]:
-    """What the web process's job runner does on each poll: moderator notices for new reports
-    and appeals (group robot), and now and then pruning of expired WeCom state."""
-    from chatbot.wecom import robot, store
-
-    polls = iter(range(1 << 62))
-
-    def run() -> None:
-        robot.watch_moderation(guard)
-        if next(polls) % PRUNE_EVERY_POLLS == 0:
-            store.prune(guard.db, guard.ctx.clock())
-
-    return run
