@@ -24,8 +24,8 @@ from chatbot.evidence.models import SiteLookup
 from chatbot.jobs import Job, JobQueue
 from chatbot.net.fetcher import SafeFetcher
 from chatbot.schedule import digest, expiry, liveness, retention
-from chatbot.wecom import store as wecom_state
 from chatbot.schedule.clock import enqueue_run, run_key
+from chatbot.wecom import store as wecom_state
 from chatbot.worker import for_app
 
 pytest.register_assert_rewrite("tests.slack_fake")

@@ -5,6 +5,7 @@ new reports and appeals from any platform become notices."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,9 @@ pytest.register_assert_rewrite("tests.wecom_fake")
 from chatbot.app import SellerGuard
 from chatbot.conversation import Incoming
 from chatbot.jobs import JobQueue
+from chatbot.schedule.clock import enqueue_run, next_runs
 from chatbot.wecom import robot
+from chatbot.worker import for_app
 from tests.wecom_fake import FakeWeCom
 
 pytest_plugins = ["tests.wecom_fake"]
@@ -101,3 +104,16 @@ def test_new_reports_and_appeals_become_notices(bot: SellerGuard, fake_wecom: Fa
 def test_without_a_webhook_nothing_is_queued(app: SellerGuard) -> None:
     assert robot.send_group_notice(app, "x") == 0
     assert robot.watch_moderation(app) == 0
+
+
+def test_the_clock_schedules_notices_only_with_a_group_robot(bot: SellerGuard, fake_wecom: FakeWeCom) -> None:
+    after = datetime(2026, 12, 1, 1, 0, 30, tzinfo=UTC)
+    runs = [(name, when.astimezone(UTC)) for name, when in next_runs(bot.settings, after)]
+    assert ("notices", datetime(2026, 12, 1, 1, 1, tzinfo=UTC)) in runs  # every minute
+    assert "notices" not in dict(next_runs(replace(bot.settings, wecom_robot_webhook=""), after))
+    assert robot.watch_moderation(bot) == 0  # the first look starts from now
+    bot.handle(Incoming(platform="slack", user="U1", text="/report copycat-lamps.shop fake complaint"))
+    assert enqueue_run(bot, "notices", after) is not None
+    assert for_app(bot).drain() == 2  # the scheduled run queues the notice; the notice is sent
+    sent = fake_wecom.sent("/cgi-bin/webhook/send")
+    assert len(sent) == 1 and "copycat\\-lamps\\.shop" in sent[0].body["markdown"]["content"]
