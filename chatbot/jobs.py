@@ -64,6 +64,11 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# Built once: a job goes in as parameters, so its compiled form is reused (a hot path: the
+# webhook's commit after its answer).
+_INSERT_RETURNING_ID = Job.__table__.insert().returning(Job.__table__.c.id)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A job this worker holds; `attempt` tells a late finish from a stale one."""
@@ -153,10 +158,9 @@ class JobQueue:
         if delivery_key and not insert_ignore(conn, ProcessedDelivery.__table__,
                                               {"key": delivery_key[:255], "created_at": now}):
             return None
-        table = Job.__table__
-        return int(conn.execute(table.insert().values(
-            kind=kind, payload=payload, state=QUEUED, attempts=0, error="", created_at=now,
-            updated_at=now).returning(table.c.id)).scalar_one())
+        return int(conn.execute(_INSERT_RETURNING_ID, {
+            "kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
+            "created_at": now, "updated_at": now}).scalar_one())
 
     def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
         """Take the oldest runnable job (queued, or running with an expired lease) atomically,

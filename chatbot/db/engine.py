@@ -46,10 +46,14 @@ def make_engine(url: str) -> Engine:
         # Begin write transactions eagerly so two writers queue on busy_timeout
         # instead of failing with "database is locked" on lock upgrade.
         # Reads (Database.read) begin DEFERRED and never wait for the write lock.
+        # A single read (Database.reading) needs no BEGIN at all: SQLite runs one statement
+        # as its own transaction.
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            mode = "DEFERRED" if conn.get_execution_options().get("read_only") else "IMMEDIATE"
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            options = conn.get_execution_options()
+            if options.get("single_read"):
+                return
+            conn.exec_driver_sql(f"BEGIN {'DEFERRED' if options.get('read_only') else 'IMMEDIATE'}")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -61,8 +65,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_engine = self.engine.execution_options(read_only=True)
-        self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        self._single_reads = self.engine.execution_options(read_only=True, single_read=True)
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,9 +96,11 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A Core connection for reads only, for hot paths where an ORM session costs more than
-        the query: on SQLite it does not take the write lock; it is rolled back on exit."""
-        with self._read_engine.connect() as conn:
+        """A Core connection for ONE read statement, for hot paths where an ORM session (or a
+        transaction around a single statement) costs more than the query itself. On SQLite the
+        statement is its own transaction and never takes the write lock; several statements
+        would not share a snapshot (use `read` for that)."""
+        with self._single_reads.connect() as conn:
             yield conn
 
     def check(self) -> None:

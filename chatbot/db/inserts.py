@@ -3,22 +3,29 @@ connection for hot paths that must not pay for an ORM session, or many rows in a
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Insert, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
+@cache
+def _ignoring(dialect: str, table: Table) -> Insert:
+    # Built once per table: the row goes in as parameters, so SQLAlchemy reuses the compiled
+    # statement instead of building and keying a new one for every row's values.
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg reports a row for an insert that did nothing.
+    return insert(table).on_conflict_do_nothing().returning(key)  # type: ignore[no-any-return]
+
+
 def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert `row` unless its key exists (SQLite and PostgreSQL `ON CONFLICT DO NOTHING`);
     True when it was inserted. Works inside the caller's transaction."""
-    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-    key = next(iter(table.primary_key.columns))
-    # RETURNING, not rowcount: psycopg reports a row for an insert that did nothing.
-    return conn.execute(insert(table).values(**row).on_conflict_do_nothing()
-                        .returning(key)).first() is not None
+    return conn.execute(_ignoring(conn.dialect.name, table), row).first() is not None
 
 
 def insert_ignore_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

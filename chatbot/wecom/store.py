@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, String, bindparam, delete, select, update
+from sqlalchemy import JSON, Connection, Select, String, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,17 +32,22 @@ class WeComState(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
-_GET = select(WeComState.key, WeComState.value).where(
-    WeComState.key.in_(bindparam("keys", expanding=True)),
-    WeComState.expires_at.is_(None) | (WeComState.expires_at > bindparam("now")))
+@cache
+def _get(count: int) -> Select[tuple[str, dict[str, Any]]]:
+    # One statement per number of keys, with plain parameters: an "expanding" IN would be
+    # rendered again on every call, which costs more than the query.
+    return select(WeComState.key, WeComState.value).where(
+        WeComState.key.in_([bindparam(f"k{n}") for n in range(count)]),
+        WeComState.expires_at.is_(None) | (WeComState.expires_at > bindparam("now")))
 
 
 def get_many(db: Database, keys: Collection[str], now: datetime) -> dict[str, dict[str, Any]]:
     """The live values under `keys` (absent and expired keys left out), in one query on a Core
     connection, not a session: callbacks are answered from this read."""
     wanted = {key[:KEY_CHARS]: key for key in keys}
+    params: dict[str, Any] = {f"k{n}": key for n, key in enumerate(wanted)}
     with db.reading() as conn:
-        rows = conn.execute(_GET, {"keys": list(wanted), "now": now}).all()
+        rows = conn.execute(_get(len(wanted)), {**params, "now": now}).all()
     return {wanted[key]: value for key, value in rows if isinstance(value, dict)}
 
 
