@@ -76,11 +76,11 @@ def seed(db: Database, cases: int, entries: int) -> None:
 
 
 RAW = (
-    # the due deadlines of open cases (ix on case_deadlines.due_at)
+    # the due deadlines of open cases (partial index of unreminded deadlines by date)
     "SELECT d.id, d.kind, d.due_at, d.note, c.id, c.platform, c.user_id, c.lang FROM case_deadlines d "
-    "JOIN cases c ON c.id = d.case_id WHERE d.reminded_at IS NULL AND d.due_at <= :horizon "
+    "JOIN cases c ON c.id = d.case_id WHERE d.reminded_at IS NULL AND d.due_at < :before "
     "AND d.kind != 'follow_up' AND c.status = 'open'",
-    # quiet open cases not nudged since their last change
+    # quiet open cases not nudged since their last change (partial index of open cases by change)
     "SELECT c.id, c.steps FROM cases c LEFT JOIN case_deadlines f ON f.case_id = c.id "
     "AND f.kind = 'follow_up' WHERE c.status = 'open' AND c.updated_at <= :cutoff "
     "AND (f.id IS NULL OR f.reminded_at < c.updated_at)",
@@ -90,7 +90,8 @@ RAW = (
 
 
 def raw_select(db: Database, settings: Settings) -> tuple[float, int]:
-    params = {"horizon": NOW + timedelta(days=settings.reminder_lead_days + 1),
+    due = reminders.last_due_date(NOW, settings) + timedelta(days=1)
+    params = {"before": datetime(due.year, due.month, due.day, tzinfo=UTC),
               "cutoff": NOW - timedelta(days=settings.nudge_days),
               "stale": NOW - timedelta(days=settings.listing_ttl_days)}
     started = time.perf_counter()

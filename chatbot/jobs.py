@@ -134,13 +134,14 @@ class JobQueue:
         session.flush()
         return job.id
 
-    def add_many(self, session: Session, jobs: Sequence[tuple[str, dict[str, Any], str]]) -> None:
-        """Queue (kind, payload, unique_key) jobs inside the caller's transaction in one
-        statement; a job whose unique key is taken already is skipped (it was queued before)."""
+    def add_many(self, on: Session | Connection, jobs: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        """Queue (kind, payload, unique_key) jobs inside the caller's transaction (a session or
+        a connection) in one statement; a job whose unique key is taken already is skipped (it
+        was queued before)."""
         if not jobs:
             return
         now = self.clock()
-        insert_ignore_many(session, Job.__table__, [
+        insert_ignore_many(on, Job.__table__, [
             {"kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
              "unique_key": key[:200] or None, "created_at": now, "updated_at": now}
             for kind, payload, key in jobs])
