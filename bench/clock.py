@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -177,6 +178,13 @@ def tick(guard: SellerGuard, at: datetime = NOW) -> tuple[float, int]:
 
 def clock_work(cases: int, entries: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="clock-bench-"))
+    try:
+        _clock_work(work, cases, entries)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # a --full run leaves half a gigabyte
+
+
+def _clock_work(work: Path, cases: int, entries: int) -> None:
     settings = replace(Settings(database_url=f"sqlite:///{work / 'clock.db'}"), reminder_lead_days=0)
     db = Database(settings.database_url)
     upgrade(db)
@@ -267,7 +275,10 @@ def main(argv: list[str] | None = None) -> None:
     clock_work(cases, entries)
     jobs = args.jobs or (10_000 if args.full else 500)
     work = Path(tempfile.mkdtemp(prefix="worker-bench-"))
-    rate = throughput(f"sqlite:///{work / 'worker.db'}", jobs)
+    try:
+        rate = throughput(f"sqlite:///{work / 'worker.db'}", jobs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     print(f"worker, one thread, {jobs:,} no-op jobs: SQLite {rate:,.0f} jobs/s")
     pg = _postgres(os.environ.get("CLOCK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"))
     if pg is not None:
