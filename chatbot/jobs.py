@@ -64,9 +64,12 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# The queue's own statements run on the table (Core): an ORM-enabled UPDATE would look for
+# loaded objects to synchronize on every claim and finish, the bulk of a no-op job's cost.
+_JOBS = Job.__table__
 # Built once: a job goes in as parameters, so its compiled form is reused (a hot path: the
 # webhook's commit after its answer).
-_INSERT_RETURNING_ID = Job.__table__.insert().returning(Job.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_RETURNING_ID = _JOBS.insert().returning(_JOBS.c.id)
 
 
 @dataclass(frozen=True)
@@ -139,13 +142,14 @@ class JobQueue:
         session.flush()
         return job.id
 
-    def add_many(self, session: Session, jobs: Sequence[tuple[str, dict[str, Any], str]]) -> None:
-        """Queue (kind, payload, unique_key) jobs inside the caller's transaction in one
-        statement; a job whose unique key is taken already is skipped (it was queued before)."""
+    def add_many(self, on: Session | Connection, jobs: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        """Queue (kind, payload, unique_key) jobs inside the caller's transaction (a session or
+        a connection) in one statement; a job whose unique key is taken already is skipped (it
+        was queued before)."""
         if not jobs:
             return
         now = self.clock()
-        insert_ignore_many(session, Job.__table__, [
+        insert_ignore_many(on, Job.__table__, [
             {"kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
              "unique_key": key[:200] or None, "created_at": now, "updated_at": now}
             for kind, payload, key in jobs])
@@ -171,27 +175,27 @@ class JobQueue:
 
     def _claim_in(self, session: Session, kinds: Collection[str] | None) -> Claimed | None:
         now = self.clock()
-        expired = and_(Job.state == RUNNING, Job.lease_until < now)
+        expired = and_(_JOBS.c.state == RUNNING, _JOBS.c.lease_until < now)
         dead = session.execute(
-            update(Job).where(expired, Job.attempts >= self.max_attempts)
+            update(_JOBS).where(expired, _JOBS.c.attempts >= self.max_attempts)
             .values(state=FAILED, lease_until=None, updated_at=now,
                     error=f"its worker stopped before finishing, {self.max_attempts} times")
-            .returning(Job.id, Job.kind)).all()
+            .returning(_JOBS.c.id, _JOBS.c.kind)).all()
         for job_id, kind in dead:
             log.error("job %s (%s) failed: its worker stopped before finishing, %s times",
                       job_id, kind, self.max_attempts)
-        ready = and_(Job.state == QUEUED, or_(Job.run_after.is_(None), Job.run_after <= now))
-        runnable = select(Job.id).where(or_(ready, expired), Job.attempts < self.max_attempts)
+        ready = and_(_JOBS.c.state == QUEUED, or_(_JOBS.c.run_after.is_(None), _JOBS.c.run_after <= now))
+        runnable = select(_JOBS.c.id).where(or_(ready, expired), _JOBS.c.attempts < self.max_attempts)
         if isinstance(kinds, AllBut):
-            runnable = runnable.where(Job.kind.not_in(list(kinds)))
+            runnable = runnable.where(_JOBS.c.kind.not_in(list(kinds)))
         elif kinds is not None:
-            runnable = runnable.where(Job.kind.in_(list(kinds)))
-        oldest = runnable.order_by(Job.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
+            runnable = runnable.where(_JOBS.c.kind.in_(list(kinds)))
+        oldest = runnable.order_by(_JOBS.c.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
         row = session.execute(
-            update(Job).where(Job.id == oldest)
-            .values(state=RUNNING, attempts=Job.attempts + 1, lease_until=now + self.lease,
+            update(_JOBS).where(_JOBS.c.id == oldest)
+            .values(state=RUNNING, attempts=_JOBS.c.attempts + 1, lease_until=now + self.lease,
                     updated_at=now)
-            .returning(Job.id, Job.kind, Job.payload, Job.attempts)).first()
+            .returning(_JOBS.c.id, _JOBS.c.kind, _JOBS.c.payload, _JOBS.c.attempts)).first()
         return Claimed(row[0], row[1], row[2], row[3]) if row else None
 
     def finish(self, job: Claimed, error: str = "", *, retry: bool = False) -> bool:
@@ -216,7 +220,8 @@ class JobQueue:
         if again:
             values = {"state": QUEUED, "run_after": now + backoff(job.attempt, self.backoff_seconds)}
         result = session.execute(
-            update(Job).where(Job.id == job.id, Job.state == RUNNING, Job.attempts == job.attempt)
+            update(_JOBS)
+            .where(_JOBS.c.id == job.id, _JOBS.c.state == RUNNING, _JOBS.c.attempts == job.attempt)
             .values(lease_until=None, updated_at=now, error=error[:4000], **values))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -226,7 +231,8 @@ class JobQueue:
         now = self.clock()
         with self.db.session() as session:
             result = session.execute(
-                update(Job).where(Job.id == job.id, Job.state == RUNNING, Job.attempts == job.attempt)
+                update(_JOBS)
+                .where(_JOBS.c.id == job.id, _JOBS.c.state == RUNNING, _JOBS.c.attempts == job.attempt)
                 .values(lease_until=now + self.lease))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 

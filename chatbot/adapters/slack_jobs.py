@@ -1,7 +1,8 @@
 """Slack's job kinds: queued listener runs, messages to a member, and the moderators' channel.
 
     slack           a Slack payload acked by the web process (SlackAdapter.run_job)
-    notify.slack    {"user": "U…", "text": str, "key": str}: a direct message (reminders)
+    notify.slack    {"user": "U…", "text": str | "message": {…}, "key": str}: a direct message
+                    (reminders: `message` is rendered when the job runs, chatbot/schedule/messages.py)
     channel.slack   {"text": str, "key": str}: a post in SLACK_DIGEST_CHANNEL (the digest)
 
 `key` makes a delivery happen once even when its job runs again (jobkinds.deliver_once).
@@ -19,6 +20,7 @@ from chatbot.adapters.slack import JOB_KIND, SlackAdapter, new_client
 from chatbot.app import SellerGuard
 from chatbot.config import Settings
 from chatbot.jobs import PermanentJobError, Runner
+from chatbot.schedule import messages
 
 
 def _client(guard: SellerGuard) -> Any:
@@ -39,9 +41,9 @@ def _direct_messages(guard: SellerGuard) -> Runner:
     client = _client(guard)
 
     def run(payload: dict[str, Any]) -> None:
-        user, text = payload.get("user"), payload.get("text")
-        if not isinstance(user, str) or not user or not isinstance(text, str) or not text:
-            raise PermanentJobError("notify.slack needs a user id and a text")
+        user, text = payload.get("user"), messages.text_of(payload)
+        if not isinstance(user, str) or not user or not text:
+            raise PermanentJobError("notify.slack needs a user id and a text or message")
 
         def send() -> None:
             channel = (client.conversations_open(users=user).get("channel") or {}).get("id") or user

@@ -1,5 +1,6 @@
 """Insert-if-absent (`ON CONFLICT DO NOTHING`) on SQLite and PostgreSQL: one row on a bare
-connection for hot paths that must not pay for an ORM session, or many rows in a session."""
+connection for hot paths that must not pay for an ORM session, or many rows in a session or on a
+connection."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     return conn.execute(_ignoring(conn.dialect.name, table), row).first() is not None
 
 
-def insert_ignore_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert each of `rows` whose key is not taken yet, in one statement inside the session's
-    transaction; rows whose key exists are skipped."""
+def insert_ignore_many(on: Session | Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert each of `rows` whose key is not taken yet, in one statement inside the
+    transaction of `on` (a session, or a connection); rows whose key exists are skipped."""
     if not rows:
         return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    session.execute(insert(table).on_conflict_do_nothing(), rows)
+    dialect = on.dialect if isinstance(on, Connection) else on.get_bind().dialect
+    insert = sqlite_insert if dialect.name == "sqlite" else pg_insert
+    on.execute(insert(table).on_conflict_do_nothing(), rows)

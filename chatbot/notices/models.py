@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chatbot.db.base import Base, UTCDateTime, utcnow
@@ -17,7 +17,12 @@ class Case(Base):
     can be continued on WeCom once the members are linked."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_owner", "platform", "user_id"),)
+    __table_args__ = (
+        Index("ix_cases_owner", "platform", "user_id"),
+        # The clock's nudge query: open cases by last change (partial, see migration i11b).
+        Index("ix_cases_open_updated", "updated_at", sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -56,7 +61,12 @@ class CaseDeadline(Base):
     """A date the scheduler reminds the seller of (90-day inventory, counter-notice window...)."""
 
     __tablename__ = "case_deadlines"
-    __table_args__ = (Index("ix_case_deadlines_case_kind", "case_id", "kind", unique=True),)
+    __table_args__ = (
+        Index("ix_case_deadlines_case_kind", "case_id", "kind", unique=True),
+        # The clock's reminder query: deadlines not reminded yet, by date (partial, migration i11b).
+        Index("ix_case_deadlines_due_unreminded", "due_at", sqlite_where=text("reminded_at IS NULL"),
+              postgresql_where=text("reminded_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -17,6 +17,7 @@ from chatbot.blocklist.models import AuditRow, Entry
 
 ACTOR = "sellerguard:clock"
 BATCH = 1000
+entries = Entry.__table__
 
 
 def run(guard: SellerGuard, now: datetime) -> int:
@@ -25,16 +26,17 @@ def run(guard: SellerGuard, now: datetime) -> int:
     cutoff = now - timedelta(days=days)
     moved = 0
     while True:
-        with guard.db.session() as session:
-            stmt = (select(Entry.id, Entry.listed_at).where(Entry.state == "listed", Entry.listed_at < cutoff)
-                    .order_by(Entry.id).limit(BATCH))
+        with guard.db.engine.begin() as conn:  # Core rows: no ORM objects for a batch move
+            stmt = (select(entries.c.id, entries.c.listed_at)
+                    .where(entries.c.state == "listed", entries.c.listed_at < cutoff)
+                    .order_by(entries.c.id).limit(BATCH))
             if not guard.db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
-            rows = session.execute(stmt).all()
+            rows = conn.execute(stmt).all()
             if rows:
-                session.execute(update(Entry).where(Entry.id.in_([row[0] for row in rows]))
-                                .values(state="reported", updated_at=now, prior_state=None))
-                session.execute(insert(AuditRow.__table__), [
+                conn.execute(update(entries).where(entries.c.id.in_([row[0] for row in rows]))
+                             .values(state="reported", updated_at=now, prior_state=None))
+                conn.execute(insert(AuditRow.__table__), [
                     {"entry_id": entry_id, "actor": ACTOR, "action": "expire", "before": "listed",
                      "after": "reported", "reason": f"not re-confirmed in {days} days",
                      "detail": {"listed_at": listed_at.isoformat() if listed_at else None},

@@ -13,6 +13,7 @@ from chatbot.app import SellerGuard
 from chatbot.db.base import utcnow
 from chatbot.db.models import ProcessedDelivery
 from chatbot.jobs import PermanentJobError, Runner
+from chatbot.schedule import messages
 from chatbot.schedule.models import InboxItem
 from chatbot.schedule.reminders import INBOX_KIND
 
@@ -35,9 +36,9 @@ def unseen(guard: SellerGuard, platform: str, user: str, *, mark: bool = True,
 @jobkinds.register(INBOX_KIND)
 def _inbox(guard: SellerGuard) -> Runner:
     def run(payload: dict[str, Any]) -> None:
-        platform, user, text = payload.get("platform"), payload.get("user"), payload.get("text")
+        platform, user, text = payload.get("platform"), payload.get("user"), messages.text_of(payload)
         if not all(isinstance(v, str) and v for v in (platform, user, text)):
-            raise PermanentJobError("notify.inbox needs platform, user and text")
+            raise PermanentJobError("notify.inbox needs platform, user and a text or message")
 
         key = str(payload.get("key") or "")
         try:  # the row and its delivery key together: a second run stores nothing

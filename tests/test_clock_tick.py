@@ -1,0 +1,171 @@
+"""What a clock tick writes and reads: reminder jobs that say what to remind of (the worker words
+them in the seller's language), the exact day up to which deadlines are due, nudge pages past
+cases with nothing left to do, and the due-row queries reading their partial indexes on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text, update
+
+from chatbot.app import SellerGuard
+from chatbot.config import Settings
+from chatbot.db import Database
+from chatbot.jobs import Job, JobQueue
+from chatbot.notices.cases import CaseService, Owner
+from chatbot.notices.checklists import checklist
+from chatbot.notices.models import Case, CaseDeadline
+from chatbot.schedule import inbox, messages, reminders
+from chatbot.worker import for_app
+
+SHANGHAI = "Asia/Shanghai"
+
+
+@pytest.fixture
+def guard(settings: Settings, db: Database) -> Iterator[SellerGuard]:
+    yield SellerGuard(replace(settings, timezone=SHANGHAI, reminder_at="09:00", reminder_lead_days=0,
+                              nudge_days=7), db=db)
+
+
+def _case(guard: SellerGuard, user: str, opened: datetime, lang: str = "en") -> int:
+    guard.ctx.clock = lambda: opened
+    return CaseService(guard.ctx).open(Owner("console", user), lang, complaint_type="copyright").id
+
+
+def _due(guard: SellerGuard, case_id: int, day: date) -> None:
+    with guard.db.session() as session:
+        session.execute(update(CaseDeadline).where(CaseDeadline.case_id == case_id,
+                                                   CaseDeadline.kind == "inventory_removal")
+                        .values(due_at=datetime(day.year, day.month, day.day, tzinfo=UTC)))
+
+
+def _payloads(guard: SellerGuard, about: str) -> list[dict[str, Any]]:
+    with guard.db.read() as session:
+        return [dict(p) for p in session.scalars(select(Job.payload).order_by(Job.id))
+                if p.get("message", {}).get("about") == about]
+
+
+def _drain(guard: SellerGuard) -> int:
+    return for_app(guard, kinds=("notify.inbox",)).drain()
+
+
+def test_a_reminder_job_says_what_to_remind_of_and_the_worker_words_it(guard: SellerGuard) -> None:
+    case_id = _case(guard, "mei", datetime(2026, 9, 1, tzinfo=UTC), lang="zh-Hans")
+    _due(guard, case_id, date(2026, 12, 1))
+    assert reminders.run(guard, datetime(2026, 12, 1, 1, 0, tzinfo=UTC)).reminders == 1  # 09:00 Shanghai
+    [payload] = _payloads(guard, "deadline")
+    assert "text" not in payload
+    assert payload["message"] == {"about": "deadline", "case": case_id, "kind": "inventory_removal",
+                                  "due": "2026-12-01", "lang": "zh-Hans", "note": payload["message"]["note"]}
+    _drain(guard)
+    said = next(text for text in inbox.unseen(guard, "console", "mei") if "2026-12-01" in text)
+    assert said == messages.read(payload["message"]).text()
+    assert f"案件 #{case_id}" in said and "2026-12-01" in said
+
+
+def test_a_nudge_job_names_the_first_step_left_in_the_sellers_language(guard: SellerGuard) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    case_id = _case(guard, "lin", opened, lang="zh-Hant")
+    assert reminders.run(guard, opened + timedelta(days=7)).nudges == 1
+    [payload] = _payloads(guard, "nudge")
+    steps = checklist("copyright").steps
+    assert payload["message"] == {"about": "nudge", "case": case_id, "type": "copyright",
+                                  "todo": len(steps), "step": steps[0].id, "days": 7, "lang": "zh-Hant"}
+    _drain(guard)
+    [said] = inbox.unseen(guard, "console", "lin")
+    assert f"#{case_id}" in said and steps[0].title("zh-Hant") in said
+
+
+def test_jobs_with_a_ready_text_are_sent_as_they_are_and_a_bad_message_fails_for_good(
+        guard: SellerGuard) -> None:
+    queue = JobQueue(guard.db)
+    queue.enqueue("notify.inbox", {"platform": "console", "user": "old", "text": "queued before",
+                                   "key": "k1"})
+    bad = queue.enqueue("notify.inbox", {"platform": "console", "user": "old", "key": "k2",
+                                         "message": {"about": "deadline", "case": "x"}})
+    assert _drain(guard) == 2
+    assert inbox.unseen(guard, "console", "old") == ["queued before"]
+    [failed] = [job for job in queue.recent(state="failed") if job.id == bad]
+    assert failed.attempts == 1 and "malformed" in failed.error
+
+
+@pytest.mark.parametrize(("utc", "lead", "last"), [
+    (datetime(2026, 12, 1, 0, 59, tzinfo=UTC), 0, date(2026, 11, 30)),  # 08:59 in Shanghai
+    (datetime(2026, 12, 1, 1, 0, tzinfo=UTC), 0, date(2026, 12, 1)),  # 09:00
+    (datetime(2026, 11, 30, 17, 0, tzinfo=UTC), 3, date(2026, 12, 3)),  # 01:00 on 12-01: not yet
+    (datetime(2026, 12, 1, 1, 0, tzinfo=UTC), 3, date(2026, 12, 4)),
+])
+def test_the_last_due_date_is_exact_at_the_local_reminder_time(
+        guard: SellerGuard, utc: datetime, lead: int, last: date) -> None:
+    settings = replace(guard.settings, reminder_lead_days=lead)
+    assert reminders.last_due_date(utc, settings) == last
+    after = last + timedelta(days=1)
+    assert reminders.remind_at(last, settings) <= utc < reminders.remind_at(after, settings)
+
+
+def test_nudges_page_past_quiet_cases_with_nothing_left_to_do(guard: SellerGuard, small_pages: None) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    ids = [_case(guard, f"s{n}", opened + timedelta(minutes=n % 3)) for n in range(7)]
+    done = {step.id: "done" for step in checklist("copyright").steps}
+    with guard.db.session() as session:  # every other case has nothing left to do
+        session.execute(update(Case).where(Case.id.in_(ids[::2])).values(steps=done))
+    assert reminders.run(guard, opened + timedelta(days=8)).nudges == 3
+    assert sorted(p["message"]["case"] for p in _payloads(guard, "nudge")) == sorted(ids[1::2])
+    assert reminders.run(guard, opened + timedelta(days=8, minutes=5)).nudges == 0, "once"
+
+
+def test_more_due_deadlines_than_a_page_are_all_reminded_once(guard: SellerGuard, small_pages: None) -> None:
+    ids = [_case(guard, f"d{n}", datetime(2026, 9, 1, tzinfo=UTC)) for n in range(5)]
+    for case_id in ids:
+        _due(guard, case_id, date(2026, 12, 1))
+    at = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    assert reminders.run(guard, at).reminders == 5
+    assert sorted(p["message"]["case"] for p in _payloads(guard, "deadline")) == ids
+    assert reminders.run(guard, at + timedelta(minutes=5)).reminders == 0
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    reminders._quiet_cases.cache_clear()  # its pages are built with the batch size
+    reminders._due_deadlines.cache_clear()
+    yield
+    reminders._quiet_cases.cache_clear()
+    reminders._due_deadlines.cache_clear()
+
+
+def test_the_due_row_queries_read_the_partial_indexes(guard: SellerGuard, small_pages: None) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    for n in range(3):
+        _due(guard, _case(guard, f"p{n}", opened + timedelta(minutes=n)), date(2026, 9, 8))
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.startswith("SELECT") and ("FROM case_deadlines JOIN" in statement
+                                               or "FROM cases LEFT" in statement):
+            seen.append((statement, parameters))
+
+    event.listen(guard.db.engine, "before_cursor_execute", capture)
+    try:
+        reminders.run(guard, opened + timedelta(days=8))
+    finally:
+        event.remove(guard.db.engine, "before_cursor_execute", capture)
+    plans = []
+    with guard.db.engine.connect() as conn:
+        if not guard.db.is_sqlite:  # tiny test tables: ask whether a plan can use the index at all
+            conn.execute(text("SET enable_seqscan = off"))
+        for statement, parameters in seen:
+            explain = "EXPLAIN QUERY PLAN " if guard.db.is_sqlite else "EXPLAIN "
+            rows = conn.exec_driver_sql(explain + statement, parameters).all()
+            plans.append((statement, "\n".join(str(row[-1]) for row in rows)))
+        conn.rollback()
+    due = [plan for statement, plan in plans if "FROM case_deadlines JOIN cases" in statement]
+    quiet = [plan for statement, plan in plans if "FROM cases LEFT OUTER JOIN" in statement]
+    assert len(due) == 2 and len(quiet) == 2, "a full page, then the rest"
+    assert all("ix_case_deadlines_due_unreminded" in plan for plan in due), due
+    assert all("ix_cases_open_updated" in plan for plan in quiet), quiet
