@@ -181,9 +181,10 @@ def test_every_refusal_code_has_a_message_in_both_languages() -> None:
     import re
 
     from chatbot.i18n import t
-    from chatbot.net import urls
+    from chatbot.net import typed_url, urls
 
-    codes = set(re.findall(r'InvalidURL\("(\w+)"', inspect.getsource(urls)))
+    codes = {code for module in (typed_url, urls)
+             for code in re.findall(r'InvalidURL\("(\w+)"', inspect.getsource(module))}
     assert {"empty", "scheme", "userinfo", "port", "host", "ip_literal_private"} <= codes
     for code in codes:
         english, chinese = t(f"fetch.url.{code}", "en"), t(f"fetch.url.{code}", "zh-Hans")
