@@ -193,3 +193,13 @@ def read_typed_url(text: str) -> TypedURL:
     if ip4 is not None:
         return TypedURL(scheme, str(ip4), "ipv4", ip4, port, tail, userinfo, backslash, loose, escaped)
     return TypedURL(scheme, ascii_host, "name", None, port, tail, userinfo, backslash, loose, escaped)
+
+
+def typed_host(text: str, default: str = "") -> str:
+    """The host `read_typed_url` reads from `text` (`"http://Evil.com\\@good.com/"` →
+    `"evil.com"`), or `default` when the text names none; for labels and routing, not for
+    deciding whether to fetch (that is `urls.parse_user_url`)."""
+    try:
+        return read_typed_url(text).host
+    except InvalidURL:
+        return default
