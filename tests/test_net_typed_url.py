@@ -79,6 +79,8 @@ def read(text: str) -> str:
     # surrounding whitespace and invisible characters go; bare hosts and scheme-relative links
     ("  \u200bshop.com/x\ufeff \n", "shop.com"),
     ("//shop.com/x", "shop.com"),
+    ("shop.com/a b", "shop.com"),  # spaces and control characters after the host are in the path
+    ("https://copy.com/a\x00b", "copy.com"),
     ("http:/shop.com", "shop.com"),
     ("https:///shop.com", "shop.com"),
 ])
@@ -91,9 +93,9 @@ def test_the_host_a_text_names(text: str, host: str) -> None:
     (" \u200b ", "empty"),
     ("shop.com/" + "a" * 2100, "too_long"),
     ("sh\u200bop.com", "not_url"),  # an invisible character inside
-    ("shop.com/a b", "not_url"),
-    ("shop.com/\x00", "not_url"),
     ("shop\r\n.com", "not_url"),
+    ("bad domain.com", "not_url"),
+    ("http://user name@shop.com/", "not_url"),
     ("https://", "not_url"),
     ("user@", "not_url"),
     ("ftp://shop.com", "scheme"),
@@ -127,7 +129,9 @@ def test_the_reading_records_what_it_tolerated() -> None:
     assert typed.backslash and typed.userinfo and typed.escaped and not typed.loose_slashes
     plain = read_typed_url("shop.com")
     assert (plain.scheme, plain.port, plain.tail, plain.address) == ("", None, "", None)
-    assert not (plain.backslash or plain.userinfo or plain.escaped or plain.loose_slashes)
+    assert not (plain.backslash or plain.userinfo or plain.escaped or plain.loose_slashes
+                or plain.odd_characters)
+    assert read_typed_url("shop.com/a\u200bb").odd_characters
     assert read_typed_url("http:shop.com").loose_slashes
     address = read_typed_url("0x7f.1")
     assert (address.kind, address.address) == ("ipv4", ipaddress.IPv4Address("127.0.0.1"))
@@ -147,7 +151,7 @@ def test_the_reading_records_what_it_tolerated() -> None:
     ("shop．example｡com.", "shop.example.com", "shop.example.com"),
     ("shop.0x7f", "!not_domain", None),
     ("xn--zz.com", "!not_domain", None),
-    ("shop.com/\x00", "!not_domain", None),
+    ("shop.com/a b\x00", "shop.com", None),  # and spaces or control characters anywhere
 ])
 def test_blocklist_and_fetcher_read_one_host_and_differ_in_policy(
         text: str, blocklist: str, fetcher: str | None) -> None:

@@ -27,8 +27,6 @@ MAX_INPUT = MAX_URL_LENGTH
 MAX_HOST = 253
 # A reading refused for these reasons keeps its code; any other refusal is "not_domain".
 _KEPT_CODES = frozenset({"empty", "too_long", "scheme"})
-# Spaces and control characters: the reading refuses them anywhere in the text.
-_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # A label the blocklist lists: letters, digits and inner hyphens (no "_", which hosts may have).
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Already a lower-case ASCII host whose labels pass _LABEL and whose last label starts with a letter
@@ -151,7 +149,7 @@ def normalize_site(text: str) -> Site:
 
 def _plain_host(raw: str) -> str | None:
     """The host of an ASCII domain or http(s) link whose host is already normal (any case, no
-    port, userinfo, escapes, spaces or control characters), or None. Such input is what members
+    port, userinfo or escapes), or None. Such input is what members
     mostly type, and `read_typed_url` would read exactly this host from it (tests check that on
     many inputs); anything else takes that reading."""
     if len(raw) > MAX_INPUT or not raw.isascii():
@@ -159,9 +157,7 @@ def _plain_host(raw: str) -> str | None:
     lowered = raw.lower()
     link = _NORMAL_URL.match(lowered)
     if link is not None:
-        if _SPACE_OR_CONTROL.search(raw):
-            return None  # the reading refuses a link with spaces or control characters in it
-        lowered = link.group(1)
+        lowered = link.group(1)  # what follows the host (spaces and all) does not change it
     if len(lowered) > MAX_HOST or "xn--" in lowered or not _NORMAL_HOST.fullmatch(lowered):
         return None
     return lowered

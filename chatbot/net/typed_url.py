@@ -65,6 +65,12 @@ class TypedURL:
     backslash: bool  # the text has a "\\" somewhere (parsers other than browsers read it otherwise)
     loose_slashes: bool  # a scheme not followed by exactly "//" ("http:/x", "http:///x")
     escaped: bool  # the host was written with percent-escapes ("%73hop.com")
+    odd_characters: bool  # spaces, control or invisible characters after the host ("/a b")
+
+
+def _odd(ch: str) -> bool:
+    """Spaces, control and invisible characters: no part of a host, and hidden in a path."""
+    return ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in _INVISIBLE
 
 
 def strip_typed(text: str) -> str:
@@ -142,15 +148,15 @@ def _port(raw: str) -> int | None:
 def read_typed_url(text: str) -> TypedURL:
     """Read the host (and port, path and query) that a typed URL, bare host (`shop.com/x`) or
     e-mail address (`ip@brand.com`, `mailto:ip@brand.com`) names; raise `InvalidURL` with code
-    `empty`, `too_long`, `not_url` (spaces or control characters, no host), `scheme` (other than
+    `empty`, `too_long`, `not_url` (no host, or spaces or control characters before the path),
+    `scheme` (other than
     http, https, mailto), `port` (not 0-65535) or `host` (not a valid name or IP address).
     Whether the host may be fetched, listed or compared is the caller's policy."""
     if not isinstance(text, str) or not (text := strip_typed(text)):
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL("too_long", str(len(text)))
-    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in _INVISIBLE for ch in text):
-        raise InvalidURL("not_url", "contains spaces or control characters")
+    odd = any(_odd(ch) for ch in text)
     backslash = "\\" in text
     if backslash:
         cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
@@ -162,6 +168,8 @@ def read_typed_url(text: str) -> TypedURL:
     else:
         cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
         authority, tail = rest[:cut], rest[cut:]
+    if odd and any(_odd(ch) for ch in authority):
+        raise InvalidURL("not_url", "contains spaces or control characters")
     userinfo = "@" in authority
     authority = authority.rpartition("@")[2]
     if not authority:
@@ -177,7 +185,7 @@ def read_typed_url(text: str) -> TypedURL:
         except ValueError:
             raise InvalidURL("host", host) from None
         return TypedURL(scheme, f"[{ip6.compressed}]", "ipv6", ip6, port, tail, userinfo, backslash,
-                        loose, False)
+                        loose, False, odd)
     host, _, port_raw = authority.partition(":")
     if ":" in port_raw:
         raise InvalidURL("port", port_raw)
@@ -191,8 +199,9 @@ def read_typed_url(text: str) -> TypedURL:
     ascii_host = normalize_host(host)
     ip4 = _ipv4(ascii_host)
     if ip4 is not None:
-        return TypedURL(scheme, str(ip4), "ipv4", ip4, port, tail, userinfo, backslash, loose, escaped)
-    return TypedURL(scheme, ascii_host, "name", None, port, tail, userinfo, backslash, loose, escaped)
+        return TypedURL(scheme, str(ip4), "ipv4", ip4, port, tail, userinfo, backslash, loose, escaped,
+                        odd)
+    return TypedURL(scheme, ascii_host, "name", None, port, tail, userinfo, backslash, loose, escaped, odd)
 
 
 def typed_host(text: str, default: str = "") -> str:

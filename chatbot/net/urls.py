@@ -53,12 +53,15 @@ def parse_user_url(
     """Parse, normalise and check a URL; raise `InvalidURL` with a code saying what was wrong.
 
     Accepts `shop.com/x` (https is assumed), strips surrounding whitespace and the fragment,
-    turns IDN into punycode and "。" into ".", drops a trailing dot. Refuses other schemes,
+    turns IDN into punycode and "。" into ".", drops a trailing dot. Refuses spaces and control
+    characters anywhere, other schemes,
     a scheme not followed by "//", backslashes, userinfo, escapes in the host, ports outside
     `allowed_ports`, and hosts that are never public (IP literals and names like localhost)
     unless `allow_private`. Resolving the name is the fetcher's job.
     """
     typed = read_typed_url(text)
+    if typed.odd_characters:
+        raise InvalidURL("not_url", "contains spaces or control characters")
     scheme = typed.scheme or "https"
     if scheme not in DEFAULT_PORTS:
         raise InvalidURL("scheme", scheme)
