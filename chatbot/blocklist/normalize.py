@@ -148,8 +148,8 @@ def normalize_site(text: str) -> Site:
 
 
 def _plain_host(raw: str) -> str | None:
-    """The host of an ASCII domain or http(s) link whose host is already normal (any case, no
-    port, userinfo or escapes), or None. Such input is what members
+    """The host of an ASCII domain or http(s) link whose host is already normal (any case, a
+    trailing dot, no port, userinfo or escapes), or None. Such input is what members
     mostly type, and `read_typed_url` would read exactly this host from it (tests check that on
     many inputs); anything else takes that reading."""
     if len(raw) > MAX_INPUT or not raw.isascii():
@@ -158,6 +158,7 @@ def _plain_host(raw: str) -> str | None:
     link = _NORMAL_URL.match(lowered)
     if link is not None:
         lowered = link.group(1)  # what follows the host (spaces and all) does not change it
+    lowered = lowered.removesuffix(".")  # the fully-qualified form names the same host
     if len(lowered) > MAX_HOST or "xn--" in lowered or not _NORMAL_HOST.fullmatch(lowered):
         return None
     return lowered

@@ -32,6 +32,9 @@ HostKind = Literal["name", "ipv4", "ipv6"]
 _FULL_STOPS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 # Invisible characters that ride along when a URL is copied from a chat or a web page.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# Spaces (`\s` is `str.isspace`), control and invisible characters: no part of a host, and hidden
+# in a path.
+_ODD = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 # "shop.com:8080/x" and "shop.com:" are a host and a port, not a scheme named "shop.com".
 _HOST_PORT_WITHOUT_SCHEME = re.compile(r"^(?:[^/?#:@\\]+:\d+|[^/?#:@\\]*\.[^/?#:@\\]*:)(?:[/?#\\]|$)")
@@ -68,11 +71,6 @@ class TypedURL:
     odd_characters: bool  # spaces, control or invisible characters after the host ("/a b")
 
 
-def _odd(ch: str) -> bool:
-    """Spaces, control and invisible characters: no part of a host, and hidden in a path."""
-    return ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in _INVISIBLE
-
-
 def strip_typed(text: str) -> str:
     """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM)."""
     text = text.strip()
@@ -95,7 +93,7 @@ def normalize_host(host: str) -> str:
             ascii_host = idna.encode(host, uts46=True).decode("ascii")
         else:
             ascii_host = host
-            for label in host.split("."):
+            for label in host.split(".") if "xn--" in host else ():
                 if label.startswith("xn--"):
                     idna.decode(label)  # a broken A-label is not a name anyone can visit
     except (idna.IDNAError, UnicodeError, ValueError):
@@ -156,7 +154,7 @@ def read_typed_url(text: str) -> TypedURL:
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL("too_long", str(len(text)))
-    odd = any(_odd(ch) for ch in text)
+    odd = _ODD.search(text) is not None
     backslash = "\\" in text
     if backslash:
         cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
@@ -168,7 +166,7 @@ def read_typed_url(text: str) -> TypedURL:
     else:
         cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
         authority, tail = rest[:cut], rest[cut:]
-    if odd and any(_odd(ch) for ch in authority):
+    if odd and _ODD.search(authority):
         raise InvalidURL("not_url", "contains spaces or control characters")
     userinfo = "@" in authority
     authority = authority.rpartition("@")[2]
