@@ -71,7 +71,7 @@ class TypedURL:
     odd_characters: bool  # spaces, control or invisible characters after the host ("/a b")
 
 
-def strip_typed(text: str) -> str:
+def _strip(text: str) -> str:
     """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM)."""
     text = text.strip()
     while text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
@@ -147,10 +147,9 @@ def read_typed_url(text: str) -> TypedURL:
     """Read the host (and port, path and query) that a typed URL, bare host (`shop.com/x`) or
     e-mail address (`ip@brand.com`, `mailto:ip@brand.com`) names; raise `InvalidURL` with code
     `empty`, `too_long`, `not_url` (no host, or spaces or control characters before the path),
-    `scheme` (other than
-    http, https, mailto), `port` (not 0-65535) or `host` (not a valid name or IP address).
-    Whether the host may be fetched, listed or compared is the caller's policy."""
-    if not isinstance(text, str) or not (text := strip_typed(text)):
+    `scheme` (other than http, https, mailto), `port` (not 0-65535) or `host` (not a valid name
+    or IP address). Whether the host may be fetched, listed or compared is the caller's policy."""
+    if not isinstance(text, str) or not (text := _strip(text)):
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL("too_long", str(len(text)))

@@ -17,10 +17,9 @@ from chatbot.net.addresses import (
     is_blocked_hostname,
     is_metadata_hostname,
 )
-from chatbot.net.typed_url import MAX_URL_LENGTH, InvalidURL, TypedURL, normalize_host, read_typed_url
+from chatbot.net.typed_url import InvalidURL, TypedURL, read_typed_url
 
-__all__ = ["DEFAULT_PORTS", "MAX_URL_LENGTH", "InvalidURL", "host_of", "normalize_host", "parse_user_url",
-           "port_of", "user_url"]
+__all__ = ["DEFAULT_PORTS", "InvalidURL", "host_of", "parse_user_url", "port_of", "user_url"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
