@@ -30,6 +30,10 @@ from chatbot.blocklist.normalize import InvalidSite, normalize_site, registrable
         ("example.com:8080/x", "example.com", "example.com"),
         ("  <https://shop.example.org>  ", "example.org", "shop.example.org"),
         ("https:\\\\evil.example.net\\path", "example.net", "evil.example.net"),
+        ("http://evil.example.com\\@good.example.org/", "example.com", "evil.example.com"),
+        ("shop%2Eexample.com", "example.com", "shop.example.com"),
+        ("shop．example｡com.", "example.com", "shop.example.com"),
+        ("someone@copycat.co.uk:25", "copycat.co.uk", "copycat.co.uk"),
     ],
 )
 def test_units(text, unit, host):
@@ -62,6 +66,12 @@ def test_idn_keeps_both_forms_and_shared_platform_is_named():
         ("under_score.com", "not_domain"),
         ("http://xn--zz.com", "not_domain"),
         ("https://example.com:http/", "not_domain"),
+        ("1.2.3.4.5", "not_domain"),
+        ("shop.0x7f", "not_domain"),
+        ("shop\x00.com/", "not_domain"),
+        ("https://shop.com:99999/", "not_domain"),
+        ("http://127.0.0.1\\@evil.com/", "ip_address"),
+        ("0300.0250.0.1", "ip_address"),
         ("shop.notarealtld", "unknown_suffix"),
         ("co.uk", "public_suffix"),
         ("myshopify.com", "platform"),

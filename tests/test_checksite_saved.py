@@ -95,6 +95,11 @@ def test_saved_page_bad_input_exit_2(run_cli, web: Web, args: list[str], reason:
      "http://copycat-shop.com/p?variant=1"),
     ("http://web.archive.org/web/20190101000000*/copycat-shop.com", None, None),
     ("https://copycat-shop.com/web/20200314061522/x", None, None),
+    # a browser opens the host before the backslash; a user name before the host is a disguise
+    ("https://copycat-shop.com\\@web.archive.org/web/20200314061522/https://x.com/", None, None),
+    ("https://web.archive.org@copycat-shop.com/web/20200314061522/https://x.com/", None, None),
+    ("https://copycat-shop.com@web.archive.org/web/20200314061522/https://x.com/", None, None),
+    ("HTTPS://Web.Archive.ORG./web/20200314061522/https://x.com/", "20200314061522", "https://x.com/"),
 ])
 def test_snapshot_links(link: str, timestamp: str | None, original: str | None) -> None:
     snap = parse_snapshot(link)

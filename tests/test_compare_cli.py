@@ -108,6 +108,8 @@ def test_text_summary_in_chinese(run_cli, web: Web) -> None:  # type: ignore[no-
                    env=cli_env(web))
     assert proc.returncode == 0, proc.stderr
     assert "抄袭比对" in proc.stdout and "结论：抄袭" in proc.stdout and "改动过的副本" in proc.stdout
+    host = web.base.split("//", 1)[1].split(":", 1)[0]
+    assert f"抄袭比对：{host} 与您的商品页" in proc.stdout  # the host /checksite reads, without the port
     proc = run_cli("compare", f"{web.base}{site.COPYCAT_PAGE}", "--asin", "B0SELLERIM", "--lang", "zh-Hant",
                    env=cli_env(web))
     assert "抄襲比對" in proc.stdout and "鏡像翻轉" in proc.stdout

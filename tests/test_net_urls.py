@@ -45,6 +45,8 @@ def code_of(text: str, **kwargs: object) -> str:
     ("https://shop.com/a%20b", "https://shop.com/a%20b"),
     ("http://shop.com#@127.0.0.1/", "http://shop.com/"),  # the @ is in the fragment, not the authority
     ("http://shop.com?@127.0.0.1/", "http://shop.com/?@127.0.0.1/"),
+    ("shop.com:", "https://shop.com/"),  # an empty port is the default one, not a scheme "shop.com"
+    ("https://xn--bcher-kva.de/", "https://xn--bcher-kva.de/"),
 ])
 def test_accepted_and_normalised(text: str, expected: str) -> None:
     assert parse(text) == expected
@@ -87,6 +89,9 @@ def test_accepted_and_normalised(text: str, expected: str) -> None:
     ("https://sh op.com/", "not_url"),
     ("https://shop!.com/", "host"),
     ("https://1.2.3.4.5/", "host"),
+    ("https://shop.0x7f/", "host"),  # ends in a number, so an address to a browser, and no address
+    ("https://xn--zz.com/", "host"),  # a broken punycode label
+    ("http://%73hop.com/", "host"),
     ("https://[::1/", "host"),
     ("https://[not-v6]/", "host"),
     ("https://intranet/", "host"),
@@ -181,9 +186,10 @@ def test_every_refusal_code_has_a_message_in_both_languages() -> None:
     import re
 
     from chatbot.i18n import t
-    from chatbot.net import urls
+    from chatbot.net import typed_url, urls
 
-    codes = set(re.findall(r'InvalidURL\("(\w+)"', inspect.getsource(urls)))
+    codes = {code for module in (typed_url, urls)
+             for code in re.findall(r'InvalidURL\("(\w+)"', inspect.getsource(module))}
     assert {"empty", "scheme", "userinfo", "port", "host", "ip_literal_private"} <= codes
     for code in codes:
         english, chinese = t(f"fetch.url.{code}", "en"), t(f"fetch.url.{code}", "zh-Hans")

@@ -92,6 +92,14 @@ def test_takedown_goes_to_the_detected_platform_or_the_host():
     assert "HOST ABUSE E-MAIL" in own.body and "[PLATFORM OR HOSTING PROVIDER]" in own.body
 
 
+def test_takedown_goes_where_the_stored_link_leads_in_a_browser():
+    # A link stored before links were checked: a browser opens copycat.example, not the Shopify
+    # store after the "@", so the letter must not go to Shopify.
+    case = make_case(storefront_urls=["http://copycat.example\\@verdana-living.myshopify.com/"])
+    body = letters.render("takedown", case, "en", TODAY).body
+    assert "HOST ABUSE E-MAIL" in body and "shopify.com/legal" not in body
+
+
 def test_no_dmca_counter_notice_for_a_trademark_case():
     with pytest.raises(letters.NotApplicable):
         letters.render("counter_notice", make_case(complaint_type="trademark"), "en", TODAY)

@@ -5,30 +5,29 @@ The unit is the registrable domain by the Public Suffix List (the offline copy b
 (`knowledge/shared_platforms.txt`: *.myshopify.com, *.wixsite.com, GitHub Pages, ...) where every
 sub-host has its own owner and the unit is the full host. Names that mix scripts (Latin with
 Cyrillic, Greek, ...) are flagged as possible lookalikes.
+
+Which host the text names is read by `chatbot.net.typed_url`, the reading /checksite uses too; this
+module only adds the blocklist's facts and refusals on top of that host.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
 
 import idna
 from publicsuffixlist import PublicSuffixList
 
 from chatbot.knowledge import load_lines
-from chatbot.net.urls import InvalidURL, normalize_host
+from chatbot.net.typed_url import MAX_URL_LENGTH, InvalidURL, normalize_host, read_typed_url
 
-MAX_INPUT = 2048
+MAX_INPUT = MAX_URL_LENGTH
 MAX_HOST = 253
-SCHEMES = frozenset({"http", "https"})
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$", re.S)
-_HEX_OR_NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
-_BARE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
-_SPACE = re.compile(r"\s")
+# A reading refused for these reasons keeps its code; any other refusal is "not_domain".
+_KEPT_CODES = frozenset({"empty", "too_long", "scheme"})
+# A label the blocklist lists: letters, digits and inner hyphens (no "_", which hosts may have).
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Already a lower-case ASCII host whose labels pass _LABEL and whose last label starts with a letter
 # (so no reading of it is an IP address): the common input, which parsing would return unchanged.
@@ -111,7 +110,10 @@ def to_unicode(host: str) -> str:
 def registrable_domain(host: str) -> str:
     """The ICANN registrable domain of a punycode or Unicode host (`a.b.example.co.uk` →
     `example.co.uk`); raises InvalidSite when the host is a bare public suffix or has none."""
-    name = _to_ascii(host.strip().rstrip(".").lower(), host)
+    try:
+        name = normalize_host(host.strip())
+    except InvalidURL:
+        raise InvalidSite("not_domain", host) from None
     suffix = _icann().publicsuffix(name)
     if suffix is None:
         raise InvalidSite("unknown_suffix", host)
@@ -122,40 +124,41 @@ def registrable_domain(host: str) -> str:
 
 
 def normalize_site(text: str) -> Site:
-    """Parse a URL, bare domain, IDN or e-mail address into a `Site`; raise InvalidSite."""
+    """Parse a URL, bare domain, IDN or e-mail address into a `Site`; raise InvalidSite.
+
+    The host is the one `read_typed_url` reads (what /checksite fetches); the blocklist accepts
+    what the fetcher refuses only by policy (a user name or e-mail address, a backslash, any
+    port, mailto:) and refuses IP addresses and hosts that are no registrable name."""
     raw = (text or "").strip().strip("<>\"'`")
     plain = _plain_host(raw)
     if plain is not None:
         return _site_of(plain, text)
-    if not raw:
-        raise InvalidSite("empty", text)
     if len(raw) > MAX_INPUT:
         raise InvalidSite("too_long", text)
-    host = _host_of(raw)
-    if _is_ip(host):
+    try:
+        typed = read_typed_url(raw)
+    except InvalidURL as exc:
+        raise InvalidSite(exc.code if exc.code in _KEPT_CODES else "not_domain", text) from None
+    if typed.kind != "name":
         raise InvalidSite("ip_address", text)
-    ascii_host = _to_ascii(host, text)
-    if _is_ip(ascii_host):
-        raise InvalidSite("ip_address", text)
-    if len(ascii_host) > MAX_HOST or "." not in ascii_host:
+    host = typed.host
+    if "." not in host or not all(_LABEL.match(label) for label in host.split(".")):
         raise InvalidSite("not_domain", text)
-    if not all(_LABEL.match(label) for label in ascii_host.split(".")):
-        raise InvalidSite("not_domain", text)
-    return _site_of(ascii_host, text)
+    return _site_of(host, text)
 
 
 def _plain_host(raw: str) -> str | None:
-    """The host of an ASCII domain or http(s) link whose host is already normal (any case, no
-    port, userinfo, escapes or spaces), or None. Such input is what members mostly type, and
-    every step of the full parse would return exactly this host; anything else takes that parse."""
+    """The host of an ASCII domain or http(s) link whose host is already normal (any case, a
+    trailing dot, no port, userinfo or escapes), or None. Such input is what members
+    mostly type, and `read_typed_url` would read exactly this host from it (tests check that on
+    many inputs); anything else takes that reading."""
     if len(raw) > MAX_INPUT or not raw.isascii():
         return None
     lowered = raw.lower()
     link = _NORMAL_URL.match(lowered)
     if link is not None:
-        if _SPACE.search(raw):
-            return None  # the full parse refuses a link with spaces in it
-        lowered = link.group(1)
+        lowered = link.group(1)  # what follows the host (spaces and all) does not change it
+    lowered = lowered.removesuffix(".")  # the fully-qualified form names the same host
     if len(lowered) > MAX_HOST or "xn--" in lowered or not _NORMAL_HOST.fullmatch(lowered):
         return None
     return lowered
@@ -231,70 +234,6 @@ def _rule_index() -> tuple[frozenset[str], frozenset[str]] | None:
 def _one_label_above(host: str, suffix: str) -> str:
     """`shop.example.co.uk`, `co.uk` → `example.co.uk` (the host is known to be longer)."""
     return host[: -len(suffix) - 1].rsplit(".", 1)[-1] + "." + suffix
-
-
-def _host_of(raw: str) -> str:
-    """The host part of what was typed, with scheme, userinfo, port, path and fragment gone."""
-    if _BARE_HOST.match(raw):
-        return raw.rstrip(".")  # already a lower-case host: the common case for lookups
-    value = raw.replace("\\", "/")
-    match = _SCHEME.match(value)
-    if match and not re.match(r"^(\d+(/|$)|$)", match.group(2)):  # "example.com:8080" has a port
-        scheme, rest = match.group(1).lower(), match.group(2)
-        if scheme == "mailto":
-            value = "//" + rest.split("?", 1)[0]
-        elif scheme in SCHEMES:
-            value = "//" + rest.lstrip("/")
-        else:
-            raise InvalidSite("scheme", raw)
-    elif not value.startswith("//"):
-        value = "//" + value
-    if _SPACE.search(value.strip()):
-        raise InvalidSite("not_domain", raw)
-    try:
-        netloc = urlsplit(value).netloc
-    except ValueError:
-        raise InvalidSite("not_domain", raw) from None
-    netloc = unquote(netloc).rpartition("@")[2]  # drop userinfo (user:pass@)
-    if netloc.startswith("["):
-        raise InvalidSite("ip_address", raw)
-    host, colon, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
-    if colon and port and not port.isdigit():
-        raise InvalidSite("not_domain", raw)
-    host = host.strip().rstrip(".").lower()
-    # Full-width dots (。．｡) are dots to a browser.
-    host = host.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".").rstrip(".")
-    if not host:
-        raise InvalidSite("not_domain", raw)
-    return host
-
-
-def _is_ip(host: str) -> bool:
-    last = host.rsplit(".", 1)[-1]
-    if not last or not (last[-1].isdigit() or ":" in host or last.startswith("0x")):
-        return False  # names end in letters; skip the costly parse on the common path
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        pass
-    # A browser reads a host that ends in a number (127.1, 0x7f.1, 2130706433) as IPv4.
-    return bool(_HEX_OR_NUMBER.match(last))
-
-
-def _to_ascii(host: str, original: str) -> str:
-    if host.isascii():
-        if "xn--" not in host:
-            return host
-        try:
-            idna.decode(host)  # a broken A-label is not a name anyone can visit
-        except (idna.IDNAError, UnicodeError, ValueError):
-            raise InvalidSite("not_domain", original) from None
-        return host
-    try:
-        return normalize_host(host)
-    except InvalidURL:
-        raise InvalidSite("not_domain", original) from None
 
 
 # Scripts that legitimately mix with Latin in one label (Chinese, Japanese, Korean names).

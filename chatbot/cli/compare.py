@@ -19,6 +19,7 @@ from chatbot.evidence.copying import MAX_TEXT_FILE_BYTES, CopyingRequest
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.options import OptionError, check_asin
 from chatbot.i18n import normalize_lang, t
+from chatbot.net.typed_url import typed_host
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -72,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:
-            host = args.url.split("://", 1)[-1].split("/", 1)[0]
-            print(t("copying.title", lang, host=host))
+            print(t("copying.title", lang, host=typed_host(args.url, args.url)))
             print("\n".join(copying_present.lines(result, lang, limit=None)))
         return EXIT_OK
     finally:

@@ -20,6 +20,7 @@ from chatbot.evidence import combiner, page, platform
 from chatbot.evidence.dates import parse_http_date, parse_iso
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
 from chatbot.evidence.snapshot import parse_snapshot
+from chatbot.net.typed_url import typed_host
 
 MAX_SAVED_BYTES = 20_000_000  # a saved page with inlined images is larger than a live one
 HEADER_CHARS = 4096  # where browsers and SingleFile write the original address
@@ -86,8 +87,7 @@ def analyse(saved: SavedPage, url: str | None, today: date) -> tuple[list[Source
                          final_url=url or "", sha256=saved.sha256, size=len(saved.body))
     evidence = page.extract(saved.body, {}, url or "", today)
     html = saved.body[:page.MAX_PARSE_BYTES].decode("utf-8", "replace")
-    host = (url or "").split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] if url else ""
-    detection = platform.detect(html, {}, host)
+    detection = platform.detect(html, {}, typed_host(url or ""))
     result = SourceResult("page", dates=list(evidence.claims))
     result.info.update({"saved_file": saved.name, "sha256": saved.sha256})
     sources = [result]

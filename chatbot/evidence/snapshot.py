@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from chatbot.evidence.dates import from_wayback, plausible
 from chatbot.evidence.model import DateClaim
+from chatbot.net.typed_url import InvalidURL, read_typed_url, typed_host
 
 SOURCE = "wayback"
 W_SNAPSHOT = 0.9  # the archive's own record, as a first capture
@@ -47,14 +47,14 @@ def parse_snapshot(text: str, archive_base: str = "") -> Snapshot | None:
     raw = (text or "").strip()
     candidate = raw if "://" in raw[:12] else f"https://{raw}"
     try:
-        parts = urlsplit(candidate)
-    except ValueError:
+        typed = read_typed_url(candidate)  # the host a browser opens, as /checksite reads it
+    except InvalidURL:
         return None
-    host = (parts.hostname or "").lower()
-    own = (urlsplit(archive_base).hostname or "").lower() if archive_base else ""
-    if not host or (host not in ARCHIVE_HOSTS and host != own):
+    if typed.userinfo or typed.backslash or typed.escaped:
+        return None  # `https://evil.com\@web.archive.org/…` is no archive link, whatever it says
+    if typed.host not in ARCHIVE_HOSTS and (not archive_base or typed.host != typed_host(archive_base)):
         return None
-    rest = candidate.split(parts.netloc, 1)[1]  # path and query exactly as given
+    rest = typed.tail  # path and query exactly as given
     match = _PATH.match(rest)
     if not match:
         return None

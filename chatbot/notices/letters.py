@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -19,6 +18,7 @@ from chatbot import knowledge
 from chatbot.conversation import Lang
 from chatbot.evidence import copying_present, platform
 from chatbot.i18n import to_simplified
+from chatbot.net.typed_url import typed_host
 from chatbot.notices.content import text
 from chatbot.notices.models import Case
 
@@ -98,7 +98,7 @@ def title(letter_type: str, lang: Lang) -> str:
 def _storefront_route(url: str) -> dict[str, str]:
     """Who takes a takedown for the copycat's store, from knowledge/platforms.yaml by host name;
     self-hosted shops leave the host's abuse contact for the seller to fill from /checksite."""
-    detection = platform.detect("", {}, urlsplit(url).hostname or "")
+    detection = platform.detect("", {}, typed_host(url))
     route = platform.takedown(detection.key, "en")
     contact = " or ".join(part for part in (route["url"], route["email"]) if part)
     if detection.key == "unknown" or not contact:
