@@ -11,7 +11,8 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from chatbot.evidence import pagedate
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import from_unix, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
@@ -40,9 +42,15 @@ MAX_SEGMENTS = 1_000  # words kept for the brand check (alt texts, meta descript
 W_LAST_MODIFIED = 0.3
 W_DECLARED = 0.35
 W_MODIFIED_META = 0.2
+# The page's own publication is declared first (in <head>, or the top JSON-LD node); later
+# declarations of the same kind date other items on it (related articles, reviews, comments).
+# A review's date dates the review. Both still show the page existed by then.
+W_LATER_DECLARED = 0.25
+# The first publication meta tag is what the page states to every crawler and link preview; a
+# JSON-LD date that disagrees is more often a copy in another time zone or of another node.
+W_META_DECLARED = 0.37
 W_TIME_TAG = 0.25
 W_TEXT = 0.15
-W_HTMLDATE = 0.4  # htmldate's reading of the page's own declarations outranks any single raw field
 W_CDN_PRODUCT, W_CDN_OTHER = 0.55, 0.5
 W_UPLOAD_PRODUCT, W_UPLOAD_OTHER = 0.3, 0.3
 
@@ -102,6 +110,9 @@ class PageDoc:
             self.segments.append((where, text))
 
 
+_PARSERS = threading.local()  # an lxml parser must not be shared between threads
+
+
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     """Parse forgivingly: malformed markup yields a tree, not an exception; nothing yields None."""
     if isinstance(body, str):
@@ -109,8 +120,10 @@ def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     body = body[:MAX_PARSE_BYTES]
     if not body.strip():
         return None
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:  # building a parser costs as much as parsing a small page: one per thread
+        parser = _PARSERS.parser = lxml.html.HTMLParser(encoding="utf-8", recover=True)
     try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", recover=True)
         root = lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError):
         return None
@@ -163,6 +176,7 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
                   budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     nodes = 0
+    published = False  # the first publication date is the page's (see W_LATER_DECLARED)
     for script in budget.each(root.iter("script")):
         if "ld+json" not in (script.get("type") or "").lower():
             continue
@@ -180,6 +194,9 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
             label = "/".join(sorted(kinds))
             for key, (kind, weight) in _LD_KEYS.items():
                 if (value := written_day(node.get(key))) is not None:
+                    if weight == W_DECLARED:
+                        weight = W_LATER_DECLARED if (published or "review" in kinds) else weight
+                        published = True
                     claims.append(DateClaim(kind, value, SOURCE, "page", weight,
                                             f"JSON-LD {label} {key}: {node.get(key)}", url=url))
             if kinds & {"product", "productgroup"}:
@@ -196,6 +213,7 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
 def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
+    published = False  # the first publication date is the page's (see W_LATER_DECLARED)
     for meta in budget.each(root.iter("meta")):
         if len(claims) >= MAX_DECLARED_CLAIMS:
             break
@@ -219,8 +237,10 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
                 claims.append(DateClaim("modified", value, SOURCE, "page", W_MODIFIED_META,
                                         f"<meta {key}> {content}", url=url))
             else:
-                claims.append(DateClaim("published", value, SOURCE, "page", W_DECLARED,
+                claims.append(DateClaim("published", value, SOURCE, "page",
+                                        W_LATER_DECLARED if published else W_META_DECLARED,
                                         f"<meta {key}> {content}", url=url))
+                published = True
     return claims
 
 
@@ -238,6 +258,7 @@ def time_claims(root: lxml.html.HtmlElement, url: str = "") -> list[DateClaim]:
     return claims
 
 
+_IMG_ALTS = etree.XPath("(//img[@alt])[position() <= 500]")
 _SIZE_SUFFIX = re.compile(r"[-_]\d{2,4}x\d{0,4}(?=\.\w+$)")  # WordPress -600x600, Shopify _300x
 
 
@@ -357,31 +378,56 @@ def _text_date_claims(text: str, url: str, budget: Budget) -> Iterator[DateClaim
             yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{match.group(0)}”", url=url)
 
 
-def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[DateClaim]:
-    from htmldate import find_date
-
-    found = None
-    # Fast first; the extensive search (a last-resort pass over free text) only for the pages
-    # where the fast one found nothing, so most pages pay for one pass.
-    for extensive in (False, True):
-        try:
-            found = find_date(root, extensive_search=extensive, original_date=True, url=url or None,
-                              max_date=today.isoformat())
-        except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
-            found = None
-        if found:
-            break
-    value = written_day(found)
-    if value is None:
-        return []
-    return [DateClaim("declared", value, SOURCE, "page", W_HTMLDATE, f"htmldate: {found}", url=url)]
-
-
 @dataclass
 class PageEvidence:
     claims: list[DateClaim]
     doc: PageDoc
     complete: bool = True  # False when the budget ran out: the claims are those found by then
+
+
+def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: date, doc: PageDoc, *,
+               use_htmldate: bool = True, budget: Budget = UNBOUNDED) -> Iterator[list[DateClaim]]:
+    """The dates the page declares, reader by reader (a list per reader, so a caller whose budget
+    runs out keeps what the earlier readers found): the date in its address, JSON-LD, meta tags,
+    asset URLs (`raw` is the markup as text), `<time>`; htmldate only when none of these settles
+    the page's publication (`pagedate.settled`). The page's words and the dates written in them
+    are `page_words`. Fills `doc` with the product images, generator and metadata words read on
+    the way. Raises ExtractionTimeout when `budget` runs out."""
+    found: list[DateClaim] = []
+    Reader = Callable[[], list[DateClaim]]
+    readers: list[Reader] = [lambda: asset_claims(raw, doc.product_images, url, budget)]
+    if root is not None:
+        readers = [lambda: pagedate.url_claims(root, url), lambda: jsonld_claims(root, doc, url, budget),
+                   lambda: meta_claims(root, doc, url, budget), *readers, lambda: time_claims(root, url)]
+        if use_htmldate:
+            readers.append(lambda: [] if pagedate.settled(found)
+                           else pagedate.htmldate_claim(root, url, today))
+    for reader in readers:
+        budget.check()
+        claims = reader()
+        found += claims
+        yield claims
+
+
+def page_words(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+               budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    """The page's words into `doc` (image alts, then the visible text, at most MAX_TEXT_CHARS) and
+    the dates written in the text (`text_dates`). Takes the tree apart: call it last."""
+    for img in budget.each(_IMG_ALTS(root)):
+        if alt := (img.get("alt") or "").strip():
+            doc.add_segment("image alt", alt)
+    budget.check()
+    text = visible_text(root, in_place=True)
+    doc.add_segment("text", text[:500_000])
+    return text_dates(text, url, budget)
+
+
+def page_title(root: lxml.html.HtmlElement) -> str:
+    """The `<title>`, one line, at most 300 characters."""
+    title = root.find(".//title")
+    if title is None:
+        return ""
+    return re.sub(r"\s+", " ", title.text_content()[:3000]).strip()[:300]
 
 
 def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date, *,
@@ -402,29 +448,14 @@ def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date
         raw = raw[:MAX_PARSE_BYTES]
         root = parse_html(body)
         budget.check()
-        if root is not None:
-            title = root.find(".//title")
-            if title is not None:
-                doc.title = re.sub(r"\s+", " ", title.text_content()[:3000]).strip()[:300]
-            if doc.title:
-                doc.add_segment("title", doc.title)
-            claims += jsonld_claims(root, doc, url, budget)
-            claims += meta_claims(root, doc, url, budget)
-            budget.check()
-        claims += asset_claims(raw, doc.product_images, url, budget)
+        if root is not None and (title := page_title(root)):
+            doc.title = title
+            doc.add_segment("title", title)
+        for found in page_dates(root, raw, url, today, doc, use_htmldate=use_htmldate, budget=budget):
+            claims += found
         budget.check()
         if root is not None:
-            claims += time_claims(root, url)
-            for img in budget.each(root.xpath("(//img[@alt])[position() <= 500]")):
-                if alt := (img.get("alt") or "").strip():
-                    doc.add_segment("image alt", alt)
-            budget.check()
-            if use_htmldate:  # before the text is read: visible_text takes the tree apart
-                claims += htmldate_claim(root, url, today)
-                budget.check()
-            text = visible_text(root, in_place=True)  # last reader of the tree
-            doc.add_segment("text", text[:500_000])
-            claims += text_dates(text, url, budget)
+            claims += page_words(root, doc, url, budget)  # last reader of the tree
     except ExtractionTimeout:
         complete = False
     return PageEvidence([c for c in claims if plausible(c.value, today)], doc, complete)
