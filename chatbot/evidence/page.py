@@ -15,17 +15,17 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import lxml.html
 from lxml import etree
 
-from chatbot.evidence import pagedate
+from chatbot.evidence import pagedate, textdates
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import from_unix, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
-from chatbot.months import MONTHS
 
 SOURCE = "page"
 MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we read the head only
@@ -36,6 +36,7 @@ MAX_DECLARED_CLAIMS = 100  # JSON-LD, <meta> and <time> dates together
 MAX_LD_NODES = 2_000  # JSON-LD objects walked over all scripts
 MAX_ASSET_URLS = 5_000  # image URLs examined for upload dates
 MAX_ASSET_CLAIMS = 10  # per scope (product / site): a gallery of 300 images says nothing more
+MAX_DECLARING = 20_000  # <meta>, <link>, <script> and <time> elements looked at
 MAX_SEGMENTS = 1_000  # words kept for the brand check (alt texts, meta descriptions, ...)
 
 # Weights: how hard a copycat would find it to fake or move the date (see model.DateClaim).
@@ -79,22 +80,8 @@ _LD_TYPES = {"product", "productgroup", "offer", "aggregateoffer", "webpage", "i
 _SHOPIFY_URL = re.compile(r"(?:cdn\.shopify\.com|/cdn/shop)/[^\s\"'<>()]++", re.IGNORECASE)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _UPLOAD_TIME = re.compile(r"(\d{9,10})\b")
-_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]++", re.IGNORECASE)
-
-_TEXT_DATES = [
-    re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"),
-    re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日"),
-    re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+(3[01]|[12]\d|0?[1-9])"
-               r"(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE),
-    re.compile(r"\b(3[01]|[12]\d|0?[1-9])\s+(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?"
-               r"\s+((?:19|20)\d{2})\b", re.IGNORECASE),
-]
-
-
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-MAX_YEAR_HITS = 2000  # years in the visible text whose surroundings are scanned for dates
-YEAR_BEFORE, YEAR_AFTER = 40, 30  # characters around a year that can belong to its date
-
+# Case-sensitive, so the search runs at the speed of a substring search (WordPress writes it so).
+_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]++")
 
 @dataclass
 class PageDoc:
@@ -172,12 +159,35 @@ def _images_of(value: Any) -> Iterator[str]:
                 yield value[key]
 
 
-def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+@dataclass
+class Declaring:
+    """The elements that can declare a date (`<meta>`, `<link>`, `<script>`, `<time>`), found in
+    one walk of the tree, in document order, at most MAX_DECLARING elements in all."""
+
+    meta: list[lxml.html.HtmlElement] = field(default_factory=list)
+    link: list[lxml.html.HtmlElement] = field(default_factory=list)
+    script: list[lxml.html.HtmlElement] = field(default_factory=list)
+    time: list[lxml.html.HtmlElement] = field(default_factory=list)
+
+
+def declaring(root: lxml.html.HtmlElement, budget: Budget = UNBOUNDED) -> Declaring:
+    """One walk over the tree for every date reader (each reader walking it again cost more than
+    all the reading); elements past MAX_DECLARING are not looked at."""
+    found = Declaring()
+    lists = {"meta": found.meta, "link": found.link, "script": found.script, "time": found.time}
+    # The walk itself runs in lxml and is capped, so the budget is looked at once, after it.
+    for element in islice(root.iter("meta", "link", "script", "time"), MAX_DECLARING):
+        lists[element.tag].append(element)
+    budget.check()
+    return found
+
+
+def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
                   budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     nodes = 0
     published = False  # the first publication date is the page's (see W_LATER_DECLARED)
-    for script in budget.each(root.iter("script")):
+    for script in budget.each(scripts):
         if "ld+json" not in (script.get("type") or "").lower():
             continue
         try:
@@ -210,11 +220,11 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
     return claims
 
 
-def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+def meta_claims(metas: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     published = False  # the first publication date is the page's (see W_LATER_DECLARED)
-    for meta in budget.each(root.iter("meta")):
+    for meta in budget.each(metas):
         if len(claims) >= MAX_DECLARED_CLAIMS:
             break
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop")
@@ -230,7 +240,7 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
         elif key in {"description", "og:description", "og:title", "keywords"}:
             doc.add_segment(f"meta {key}", content)
         if key in _PUBLISHED_META or key in _MODIFIED_META:
-            value = written_day(content) or parse_http_date(content)
+            value = written_day(content)
             if value is None:
                 continue
             if key in _MODIFIED_META:
@@ -244,20 +254,28 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
     return claims
 
 
-def time_claims(root: lxml.html.HtmlElement, url: str = "") -> list[DateClaim]:
+def time_claims(root: lxml.html.HtmlElement, times: list[lxml.html.HtmlElement], raw: str,
+                url: str = "") -> list[DateClaim]:
+    """`<time datetime>` (published when `pubdate`) and microdata `itemprop="datePublished"
+    content=…` on any element; at most 50 elements. The microdata search walks the whole tree,
+    so it runs only when the markup names the property."""
+    elements = [t for t in times if t.get("datetime")][:50]
+    if "datePublished" in raw and ('itemprop="datePublished"' in raw or "itemprop='datePublished'" in raw):
+        elements += [e for e in _ITEMPROP_PUBLISHED(root) if e.tag != "meta"][:50]  # meta: meta_claims
     claims = []
-    for element in root.xpath("(//time[@datetime] | //*[@itemprop='datePublished' and @content])"
-                              "[position() <= 50]"):
-        raw = element.get("datetime") or element.get("content") or ""
-        value = written_day(raw)
+    for element in elements[:50]:
+        value_raw = element.get("datetime") or element.get("content") or ""
+        value = written_day(value_raw)
         if value is None:
             continue
         published = element.get("pubdate") is not None or element.get("itemprop") == "datePublished"
         claims.append(DateClaim("published" if published else "declared", value, SOURCE, "page",
-                                W_DECLARED if published else W_TIME_TAG, f"<{element.tag}> {raw}", url=url))
+                                W_DECLARED if published else W_TIME_TAG, f"<{element.tag}> {value_raw}",
+                                url=url))
     return claims
 
 
+_ITEMPROP_PUBLISHED = etree.XPath("/descendant::*[@itemprop='datePublished'][@content][position() <= 100]")
 _IMG_ALTS = etree.XPath("(//img[@alt])[position() <= 500]")
 _SIZE_SUFFIX = re.compile(r"[-_]\d{2,4}x\d{0,4}(?=\.\w+$)")  # WordPress -600x600, Shopify _300x
 
@@ -293,12 +311,20 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
     Linear in the markup: each URL is matched once without backtracking, at most MAX_ASSET_URLS
     are examined, and the earliest MAX_ASSET_CLAIMS per scope are kept.
     """
-    if "\\/" in html:
+    # Cheap tests before any copy or pattern (escaped too: URLs inside inline JSON read `\/`).
+    if "shop" not in html and "wp-content" not in html:  # one look at most pages' markup
+        return []
+    escaped = "\\/cdn\\/shop" in html or "cdn.shopify.com\\/" in html or "\\/wp-content\\/uploads\\/" in html
+    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html
+    wordpress = "/wp-content/uploads/" in html
+    if not (shopify or wordpress or escaped):
+        return []
+    if escaped:
         html = html.replace("\\/", "/")  # URLs inside inline JSON
+        shopify, wordpress = "cdn.shopify.com" in html or "/cdn/shop" in html, "/wp-content/uploads/" in html
     names = _image_names(product_images)
     seen: dict[tuple[str, date], DateClaim] = {}
     examined = 0
-    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html  # cheap test before the pattern
     for match in budget.each(_SHOPIFY_URL.finditer(html) if shopify else ()):
         examined += 1
         if examined > MAX_ASSET_URLS:
@@ -317,7 +343,7 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
                                   f"Shopify CDN image ?v={stamp}: {shown[-120:]}", url=url,
                                   item=_image_name(key[0]))
-    for match in budget.each(_WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ()):
+    for match in budget.each(_WP_UPLOAD.finditer(html) if wordpress else ()):
         examined += 1
         if examined > 2 * MAX_ASSET_URLS:
             break
@@ -337,45 +363,17 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
     return [c for claims in by_scope.values() for c in claims[:MAX_ASSET_CLAIMS]]
 
 
-def _year_windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of `text` around each four-digit year (merged, at most MAX_YEAR_HITS years): a
-    date needs a year, so the date patterns only read near one instead of the whole page."""
-    windows: list[tuple[int, int]] = []
-    for count, match in enumerate(_YEAR.finditer(text)):
-        if count >= MAX_YEAR_HITS:
-            break
-        start, end = max(0, match.start() - YEAR_BEFORE), match.end() + YEAR_AFTER
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return windows
-
-
 def text_dates(text: str, url: str = "", budget: Budget = UNBOUNDED) -> list[DateClaim]:
-    """The earliest MAX_TEXT_CLAIMS dates written in visible text, read only near a year
-    (`_year_windows`); every match is read once and only the earliest few are kept (a heap), so
-    thousands of dates cost linear time and little memory."""
+    """The earliest MAX_TEXT_CLAIMS dates written in visible text (`textdates`: ISO, day-first
+    numeric, month names of the marketplace languages, CJK), read only near a year; every match
+    is read once and only the earliest few are kept (a heap), so thousands of dates cost linear
+    time and little memory."""
     return heapq.nsmallest(MAX_TEXT_CLAIMS, _text_date_claims(text, url, budget), key=lambda c: c.value)
 
 
 def _text_date_claims(text: str, url: str, budget: Budget) -> Iterator[DateClaim]:
-    windows = _year_windows(text)
-    for number, pattern in enumerate(_TEXT_DATES):
-        matches = (m for a, b in windows for m in pattern.finditer(text, a, min(b, len(text))))
-        for match in budget.each(matches):
-            groups = match.groups()
-            try:
-                if number in (0, 1):
-                    value = date(int(groups[0]), int(groups[1]), int(groups[2]))
-                elif number == 2:
-                    value = date(int(groups[2]), MONTHS[groups[0][:4].lower().rstrip(".")[:3]],
-                                 int(groups[1]))
-                else:
-                    value = date(int(groups[2]), MONTHS[groups[1][:3].lower()], int(groups[0]))
-            except (ValueError, KeyError):
-                continue
-            yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{match.group(0)}”", url=url)
+    for value, words in budget.each(textdates.written_dates(text)):
+        yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{words}”", url=url)
 
 
 @dataclass
@@ -397,8 +395,11 @@ def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: da
     Reader = Callable[[], list[DateClaim]]
     readers: list[Reader] = [lambda: asset_claims(raw, doc.product_images, url, budget)]
     if root is not None:
-        readers = [lambda: pagedate.url_claims(root, url), lambda: jsonld_claims(root, doc, url, budget),
-                   lambda: meta_claims(root, doc, url, budget), *readers, lambda: time_claims(root, url)]
+        marked = declaring(root, budget)
+        readers = [lambda: pagedate.url_claims(_addresses(marked), url),
+                   lambda: jsonld_claims(marked.script, doc, url, budget),
+                   lambda: meta_claims(marked.meta, doc, url, budget), *readers,
+                   lambda: time_claims(root, marked.time, raw, url)]
         if use_htmldate:
             readers.append(lambda: [] if pagedate.settled(found)
                            else pagedate.htmldate_claim(root, url, today))
@@ -407,6 +408,14 @@ def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: da
         claims = reader()
         found += claims
         yield claims
+
+
+def _addresses(marked: Declaring) -> list[str]:
+    """The page's own addresses it names: `<link rel=canonical>`, then `og:url`."""
+    links = [link.get("href") or "" for link in marked.link if (link.get("rel") or "").lower() == "canonical"]
+    metas = [meta.get("content") or "" for meta in marked.meta
+             if (meta.get("property") or meta.get("name") or "").lower() == "og:url"]
+    return [a for a in links + metas if a][:3]
 
 
 def page_words(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",

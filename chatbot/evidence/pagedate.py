@@ -13,7 +13,6 @@ import re
 from datetime import date
 
 import lxml.html
-from lxml import etree
 
 from chatbot.evidence.model import DateClaim
 
@@ -28,8 +27,6 @@ SETTLING_WEIGHT = 0.35
 
 # /2019/03/05/, /2019-3-5-slug, _2019_03_05: year, month, day in a path, the way CMSs write them.
 _URL_DATE = re.compile(r"(?<!\d)((?:199|20[0-3])\d)[/_-](1[0-2]|0?[1-9])[/_-](3[01]|[12]\d|0?[1-9])(?!\d)")
-_ADDRESS_LINKS = etree.XPath("(//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"
-                             " | //meta[@name='og:url']/@content)[position() <= 3]")
 
 
 def url_path_date(address: str) -> date | None:
@@ -47,11 +44,10 @@ def url_path_date(address: str) -> date | None:
         return None
 
 
-def url_claims(root: lxml.html.HtmlElement | None, url: str = "") -> list[DateClaim]:
-    """The date in the page's own address: its canonical link or og:url, else the URL it was
-    fetched from (a redirect target or a tracking copy can lack the date the canonical has).
-    At most one claim: the addresses name one page."""
-    addresses = [str(a) for a in _ADDRESS_LINKS(root)] if root is not None else []
+def url_claims(addresses: list[str], url: str = "") -> list[DateClaim]:
+    """The date in the page's own address: the addresses it names for itself (canonical link,
+    og:url), else the URL it was fetched from (a redirect target or a tracking copy can lack the
+    date the canonical has). At most one claim: the addresses name one page."""
     for address in [*addresses, url]:
         if address and (value := url_path_date(address)) is not None:
             return [DateClaim("published", value, SOURCE, "page", W_URL_PATH,
