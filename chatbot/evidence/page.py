@@ -312,7 +312,7 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
     are examined, and the earliest MAX_ASSET_CLAIMS per scope are kept.
     """
     # Cheap tests before any copy or pattern (escaped too: URLs inside inline JSON read `\/`).
-    if "shop" not in html and "wp-content" not in html:  # one look at most pages' markup
+    if "wp-content" not in html and ("shop" not in html or "cdn" not in html):  # most pages end here
         return []
     escaped = "\\/cdn\\/shop" in html or "cdn.shopify.com\\/" in html or "\\/wp-content\\/uploads\\/" in html
     shopify = "cdn.shopify.com" in html or "/cdn/shop" in html
