@@ -263,15 +263,17 @@ def time_claims(root: lxml.html.HtmlElement, times: list[lxml.html.HtmlElement],
     if "datePublished" in raw and ('itemprop="datePublished"' in raw or "itemprop='datePublished'" in raw):
         elements += [e for e in _ITEMPROP_PUBLISHED(root) if e.tag != "meta"][:50]  # meta: meta_claims
     claims = []
+    first = True  # the first publication date is the page's (see W_LATER_DECLARED)
     for element in elements[:50]:
         value_raw = element.get("datetime") or element.get("content") or ""
         value = written_day(value_raw)
         if value is None:
             continue
         published = element.get("pubdate") is not None or element.get("itemprop") == "datePublished"
+        weight = (W_DECLARED if first else W_LATER_DECLARED) if published else W_TIME_TAG
+        first = first and not published
         claims.append(DateClaim("published" if published else "declared", value, SOURCE, "page",
-                                W_DECLARED if published else W_TIME_TAG, f"<{element.tag}> {value_raw}",
-                                url=url))
+                                weight, f"<{element.tag}> {value_raw}", url=url))
     return claims
 
 
