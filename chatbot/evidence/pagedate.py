@@ -14,6 +14,7 @@ from datetime import date
 
 import lxml.html
 
+from chatbot.evidence.dates import written_day
 from chatbot.evidence.model import DateClaim
 
 SOURCE = "page"
@@ -57,8 +58,8 @@ def url_claims(addresses: list[str], url: str = "") -> list[DateClaim]:
 
 def settled(claims: list[DateClaim]) -> bool:
     """Whether the page already declares its publication (a URL path date, a published meta tag
-    or JSON-LD date, a product photo's upload time): htmldate would only repeat or contradict it
-    with a weaker reading."""
+    or JSON-LD date, a product photo's upload time): htmldate reads the same declarations first,
+    so on such a page its search would mostly repeat them."""
     return any(c.scope == "page" and c.kind in SETTLING_KINDS and c.weight >= SETTLING_WEIGHT
                for c in claims)
 
@@ -66,9 +67,7 @@ def settled(claims: list[DateClaim]) -> bool:
 def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[DateClaim]:
     """htmldate's date for the parsed page (`root` is not modified: htmldate searches a copy),
     as one "declared" claim; [] when it finds none or fails."""
-    from htmldate import find_date
-
-    from chatbot.evidence.dates import written_day
+    from htmldate import find_date  # imported on first use: loading it costs a second
 
     found = None
     # Fast first; the extensive search (a last-resort pass over free text) only for the pages
