@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from chatbot.config import Settings
 from chatbot.context import Context
 from chatbot.db import Database
+from chatbot.evidence import assets, combiner, page
 from chatbot.evidence import budget as budget_module
-from chatbot.evidence import combiner, page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
 from chatbot.evidence.model import DateClaim
 from tests.fixtures.sites.server import Web, cli_env, hostile_page, resolver, serve, settings_for
@@ -63,9 +63,9 @@ def test_many_date_tags_keep_capped_claim_counts():
     for claim in evidence.claims:
         kinds[claim.scope + claim.kind] = kinds.get(claim.scope + claim.kind, 0) + 1
     assert kinds.get("pagetext", 0) <= page.MAX_TEXT_CLAIMS
-    assert sum(n for k, n in kinds.items() if k.endswith("uploaded")) <= 2 * page.MAX_ASSET_CLAIMS
+    assert sum(n for k, n in kinds.items() if k.endswith("uploaded")) <= 2 * assets.MAX_ASSET_CLAIMS
     assert len(evidence.claims) <= 2 * page.MAX_DECLARED_CLAIMS + 50 + page.MAX_TEXT_CLAIMS \
-        + 2 * page.MAX_ASSET_CLAIMS + 3
+        + 2 * assets.MAX_ASSET_CLAIMS + 3
     assert len(evidence.doc.segments) <= page.MAX_SEGMENTS
 
 
@@ -108,7 +108,7 @@ def test_any_page_costs_linear_steps_and_capped_claims(html):
     evidence = extract(html.encode(), budget)
     assert budget.steps <= len(html) + 10
     assert len(evidence.claims) <= 2 * page.MAX_DECLARED_CLAIMS + 50 + page.MAX_TEXT_CLAIMS \
-        + 2 * page.MAX_ASSET_CLAIMS + 3
+        + 2 * assets.MAX_ASSET_CLAIMS + 3
 
 
 def _claim(day: date, source: str, weight: float = 0.1) -> DateClaim:

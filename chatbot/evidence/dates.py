@@ -11,6 +11,8 @@ EARLIEST = date(1995, 1, 1)  # before the commercial web nothing we read is a re
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
                   r"\s*(Z|[+-]\d{2}:?\d{2})?)?")
 
+_RFC_DAY = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}(?:\s|$)")  # Sat, 19 Oct 2019 …
+
 
 def plausible(value: date, today: date) -> bool:
     """Not before the commercial web, not after tomorrow (time zones)."""
@@ -41,15 +43,27 @@ def parse_iso(text: str | None) -> date | None:
 def written_day(text: str | None) -> date | None:
     """The calendar day as a page writes it (`2023-11-08T20:15:00-08:00` → 2023-11-08): what the
     page shows its readers, in the publisher's own time zone. Page metadata (meta tags, JSON-LD,
-    `<time>`) is read this way; records kept in UTC by platforms and registries use `parse_iso`."""
+    `<time>`) is read this way; records kept in UTC by platforms and registries use `parse_iso`.
+    An RFC 2822 date (`Sat, 19 Oct 2019 00:04:00 +0200`) is read the same way."""
     if not text or not isinstance(text, str):
         return None
     match = _ISO.match(text)
     if not match:
-        return None
+        return _written_rfc_day(text)
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
+        return None
+
+
+def _written_rfc_day(text: str) -> date | None:
+    """`Sat, 19 Oct 2019 00:04:00 +0200` → 2019-10-19, the day in the writer's zone (pages write
+    RFC 2822 dates in meta tags too; converting to UTC would move a midnight post a day back)."""
+    if not _RFC_DAY.match(text):
+        return None
+    try:
+        return parsedate_to_datetime(text[:100]).date()
+    except (TypeError, ValueError, IndexError):
         return None
 
 

@@ -1,9 +1,10 @@
 """The page itself: headers, HTML metadata, dates in asset URLs, visible text dates.
 
 Everything here is pure (bytes and strings in, claims out) so it can be tested and benchmarked
-without a network. Generic publication dates come from htmldate; what it does not know about
-storefronts (JSON-LD Offer dates, Shopify CDN `?v=` upload times, WordPress upload folders,
-product vs. theme images) is read here.
+without a network. `page_dates` reads what the page declares (its address, JSON-LD including
+storefront Offer dates, meta tags, `<time>`, upload times in image URLs via `assets`) and asks
+htmldate only when none of that declares the publication (`pagedate`); `page_words` reads the
+words for the brand check and the dates written in them (`textdates`).
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import lxml.html
 from lxml import etree
 
+from chatbot.evidence import pagedate, textdates
+from chatbot.evidence.assets import MAX_ASSET_URLS, asset_claims
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
-from chatbot.evidence.dates import from_unix, parse_http_date, plausible, written_day
+from chatbot.evidence.dates import parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
-from chatbot.months import MONTHS
 
 SOURCE = "page"
 MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we read the head only
@@ -32,19 +36,22 @@ MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we re
 MAX_TEXT_CLAIMS = 20  # the earliest visible-text dates kept (all matches are scanned once, linearly)
 MAX_DECLARED_CLAIMS = 100  # JSON-LD, <meta> and <time> dates together
 MAX_LD_NODES = 2_000  # JSON-LD objects walked over all scripts
-MAX_ASSET_URLS = 5_000  # image URLs examined for upload dates
-MAX_ASSET_CLAIMS = 10  # per scope (product / site): a gallery of 300 images says nothing more
+MAX_DECLARING = 20_000  # <meta>, <link>, <script> and <time> elements looked at
 MAX_SEGMENTS = 1_000  # words kept for the brand check (alt texts, meta descriptions, ...)
 
 # Weights: how hard a copycat would find it to fake or move the date (see model.DateClaim).
 W_LAST_MODIFIED = 0.3
 W_DECLARED = 0.35
 W_MODIFIED_META = 0.2
+# The page's own publication is declared first (in <head>, or the top JSON-LD node); later
+# declarations of the same kind date other items on it (related articles, reviews, comments).
+# A review's date dates the review. Both still show the page existed by then.
+W_LATER_DECLARED = 0.25
+# The first publication meta tag is what the page states to every crawler and link preview; a
+# JSON-LD date that disagrees is more often a copy in another time zone or of another node.
+W_META_DECLARED = 0.37
 W_TIME_TAG = 0.25
 W_TEXT = 0.15
-W_HTMLDATE = 0.4  # htmldate's reading of the page's own declarations outranks any single raw field
-W_CDN_PRODUCT, W_CDN_OTHER = 0.55, 0.5
-W_UPLOAD_PRODUCT, W_UPLOAD_OTHER = 0.3, 0.3
 
 _PUBLISHED_META = {
     "article:published_time", "og:published_time", "product:published_time", "og:article:published_time",
@@ -65,28 +72,6 @@ _LD_KEYS = {
 _LD_TYPES = {"product", "productgroup", "offer", "aggregateoffer", "webpage", "itempage",
              "article", "blogposting", "newsarticle", "imageobject", "review"}
 
-# Shopify serves images from cdn.shopify.com or the shop's own /cdn/shop/; `v` is the upload time.
-# The URL is taken whole (a possessive run: no backtracking) and its parts are read in Python; a
-# single pattern for "path, image suffix, ?…&v=" backtracked quadratically on `x.jpg?` × 32,000.
-_SHOPIFY_URL = re.compile(r"(?:cdn\.shopify\.com|/cdn/shop)/[^\s\"'<>()]++", re.IGNORECASE)
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
-_UPLOAD_TIME = re.compile(r"(\d{9,10})\b")
-_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]++", re.IGNORECASE)
-
-_TEXT_DATES = [
-    re.compile(r"\b((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b"),
-    re.compile(r"((?:19|20)\d{2})\s*年\s*(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*日"),
-    re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+(3[01]|[12]\d|0?[1-9])"
-               r"(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE),
-    re.compile(r"\b(3[01]|[12]\d|0?[1-9])\s+(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?"
-               r"\s+((?:19|20)\d{2})\b", re.IGNORECASE),
-]
-
-
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-MAX_YEAR_HITS = 2000  # years in the visible text whose surroundings are scanned for dates
-YEAR_BEFORE, YEAR_AFTER = 40, 30  # characters around a year that can belong to its date
-
 
 @dataclass
 class PageDoc:
@@ -102,6 +87,9 @@ class PageDoc:
             self.segments.append((where, text))
 
 
+_PARSERS = threading.local()  # an lxml parser must not be shared between threads
+
+
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     """Parse forgivingly: malformed markup yields a tree, not an exception; nothing yields None."""
     if isinstance(body, str):
@@ -109,8 +97,10 @@ def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     body = body[:MAX_PARSE_BYTES]
     if not body.strip():
         return None
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:  # building a parser costs as much as parsing a small page: one per thread
+        parser = _PARSERS.parser = lxml.html.HTMLParser(encoding="utf-8", recover=True)
     try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", recover=True)
         root = lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError):
         return None
@@ -159,11 +149,35 @@ def _images_of(value: Any) -> Iterator[str]:
                 yield value[key]
 
 
-def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+@dataclass
+class Declaring:
+    """The elements that can declare a date (`<meta>`, `<link>`, `<script>`, `<time>`), found in
+    one walk of the tree, in document order, at most MAX_DECLARING elements in all."""
+
+    meta: list[lxml.html.HtmlElement] = field(default_factory=list)
+    link: list[lxml.html.HtmlElement] = field(default_factory=list)
+    script: list[lxml.html.HtmlElement] = field(default_factory=list)
+    time: list[lxml.html.HtmlElement] = field(default_factory=list)
+
+
+def declaring(root: lxml.html.HtmlElement, budget: Budget = UNBOUNDED) -> Declaring:
+    """One walk over the tree for every date reader (each reader walking it again cost more than
+    all the reading); elements past MAX_DECLARING are not looked at."""
+    found = Declaring()
+    lists = {"meta": found.meta, "link": found.link, "script": found.script, "time": found.time}
+    # The walk itself runs in lxml and is capped, so the budget is looked at once, after it.
+    for element in islice(root.iter("meta", "link", "script", "time"), MAX_DECLARING):
+        lists[element.tag].append(element)
+    budget.check()
+    return found
+
+
+def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
                   budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
     nodes = 0
-    for script in budget.each(root.iter("script")):
+    published = False  # the first publication date is the page's (see W_LATER_DECLARED)
+    for script in budget.each(scripts):
         if "ld+json" not in (script.get("type") or "").lower():
             continue
         try:
@@ -180,6 +194,9 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
             label = "/".join(sorted(kinds))
             for key, (kind, weight) in _LD_KEYS.items():
                 if (value := written_day(node.get(key))) is not None:
+                    if weight == W_DECLARED:
+                        weight = W_LATER_DECLARED if (published or "review" in kinds) else weight
+                        published = True
                     claims.append(DateClaim(kind, value, SOURCE, "page", weight,
                                             f"JSON-LD {label} {key}: {node.get(key)}", url=url))
             if kinds & {"product", "productgroup"}:
@@ -193,10 +210,11 @@ def jsonld_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
     return claims
 
 
-def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+def meta_claims(metas: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
     claims: list[DateClaim] = []
-    for meta in budget.each(root.iter("meta")):
+    published = False  # the first publication date is the page's (see W_LATER_DECLARED)
+    for meta in budget.each(metas):
         if len(claims) >= MAX_DECLARED_CLAIMS:
             break
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop")
@@ -212,169 +230,58 @@ def meta_claims(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
         elif key in {"description", "og:description", "og:title", "keywords"}:
             doc.add_segment(f"meta {key}", content)
         if key in _PUBLISHED_META or key in _MODIFIED_META:
-            value = written_day(content) or parse_http_date(content)
+            value = written_day(content)
             if value is None:
                 continue
             if key in _MODIFIED_META:
                 claims.append(DateClaim("modified", value, SOURCE, "page", W_MODIFIED_META,
                                         f"<meta {key}> {content}", url=url))
             else:
-                claims.append(DateClaim("published", value, SOURCE, "page", W_DECLARED,
+                claims.append(DateClaim("published", value, SOURCE, "page",
+                                        W_LATER_DECLARED if published else W_META_DECLARED,
                                         f"<meta {key}> {content}", url=url))
+                published = True
     return claims
 
 
-def time_claims(root: lxml.html.HtmlElement, url: str = "") -> list[DateClaim]:
+def time_claims(root: lxml.html.HtmlElement, times: list[lxml.html.HtmlElement], raw: str,
+                url: str = "") -> list[DateClaim]:
+    """`<time datetime>` (published when `pubdate`) and microdata `itemprop="datePublished"
+    content=…` on any element; at most 50 elements. The microdata search walks the whole tree,
+    so it runs only when the markup names the property."""
+    elements = [t for t in times if t.get("datetime")][:50]
+    if "datePublished" in raw and ('itemprop="datePublished"' in raw or "itemprop='datePublished'" in raw):
+        elements += [e for e in _ITEMPROP_PUBLISHED(root) if e.tag != "meta"][:50]  # meta: meta_claims
     claims = []
-    for element in root.xpath("(//time[@datetime] | //*[@itemprop='datePublished' and @content])"
-                              "[position() <= 50]"):
-        raw = element.get("datetime") or element.get("content") or ""
-        value = written_day(raw)
+    first = True  # the first publication date is the page's (see W_LATER_DECLARED)
+    for element in elements[:50]:
+        value_raw = element.get("datetime") or element.get("content") or ""
+        value = written_day(value_raw)
         if value is None:
             continue
         published = element.get("pubdate") is not None or element.get("itemprop") == "datePublished"
+        weight = (W_DECLARED if first else W_LATER_DECLARED) if published else W_TIME_TAG
+        first = first and not published
         claims.append(DateClaim("published" if published else "declared", value, SOURCE, "page",
-                                W_DECLARED if published else W_TIME_TAG, f"<{element.tag}> {raw}", url=url))
+                                weight, f"<{element.tag}> {value_raw}", url=url))
     return claims
 
 
-_SIZE_SUFFIX = re.compile(r"[-_]\d{2,4}x\d{0,4}(?=\.\w+$)")  # WordPress -600x600, Shopify _300x
-
-
-def _image_name(url: str) -> str:
-    return _SIZE_SUFFIX.sub("", url.split("?", 1)[0].rsplit("/", 1)[-1].lower())
-
-
-def _image_names(images: set[str]) -> frozenset[str]:
-    """Names of the product's pictures, for a set look-up per candidate (not a pairwise loop)."""
-    return frozenset(name for name in (_image_name(image) for image in images) if name)
-
-
-def _shopify_upload(candidate: str) -> tuple[str, str] | None:
-    """(the URL up to `v=<unix time>`, the time) for a Shopify image URL with a `v` parameter."""
-    path, mark, query = candidate.partition("?")
-    if not mark or not path.lower().endswith(_IMAGE_SUFFIXES):
-        return None
-    offset = len(path) + 1
-    for param in query.split("&"):
-        name = param.removeprefix("amp;")
-        if name.startswith("v=") and (found := _UPLOAD_TIME.match(name, 2)):
-            end = offset + (len(param) - len(name)) + found.end()
-            return candidate[:end], found.group(1)
-        offset += len(param) + 1
-    return None
-
-
-def asset_claims(html: str, product_images: set[str], url: str = "",
-                 budget: Budget = UNBOUNDED) -> list[DateClaim]:
-    """Dates hidden in image URLs anywhere in the markup (attributes, inline JSON, CSS).
-
-    Linear in the markup: each URL is matched once without backtracking, at most MAX_ASSET_URLS
-    are examined, and the earliest MAX_ASSET_CLAIMS per scope are kept.
-    """
-    if "\\/" in html:
-        html = html.replace("\\/", "/")  # URLs inside inline JSON
-    names = _image_names(product_images)
-    seen: dict[tuple[str, date], DateClaim] = {}
-    examined = 0
-    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html  # cheap test before the pattern
-    for match in budget.each(_SHOPIFY_URL.finditer(html) if shopify else ()):
-        examined += 1
-        if examined > MAX_ASSET_URLS:
-            break
-        found = _shopify_upload(match.group(0))
-        if found is None:
-            continue
-        shown, stamp = found
-        value = from_unix(int(stamp))
-        if value is None:
-            continue
-        product = _image_name(shown) in names
-        key = (shown.split("?", 1)[0], value)
-        if key not in seen:
-            seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
-                                  W_CDN_PRODUCT if product else W_CDN_OTHER,
-                                  f"Shopify CDN image ?v={stamp}: {shown[-120:]}", url=url,
-                                  item=_image_name(key[0]))
-    for match in budget.each(_WP_UPLOAD.finditer(html) if "/wp-content/uploads/" in html else ()):
-        examined += 1
-        if examined > 2 * MAX_ASSET_URLS:
-            break
-        value = date(int(match.group(1)), int(match.group(2)), 1)
-        product = _image_name(match.group(0)) in names
-        key = (match.group(0).split("?", 1)[0], value)
-        if key not in seen:
-            seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
-                                  W_UPLOAD_PRODUCT if product else W_UPLOAD_OTHER,
-                                  f"WordPress upload folder {match.group(1)}/{match.group(2)}: "
-                                  f"{match.group(0)[-120:]}", precision="month", url=url,
-                                  item=_image_name(key[0]))
-    # Keep the earliest few of each scope: a gallery of 300 images says nothing more.
-    by_scope: dict[str, list[DateClaim]] = {}
-    for claim in sorted(seen.values(), key=lambda c: c.value):
-        by_scope.setdefault(claim.scope, []).append(claim)
-    return [c for claims in by_scope.values() for c in claims[:MAX_ASSET_CLAIMS]]
-
-
-def _year_windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of `text` around each four-digit year (merged, at most MAX_YEAR_HITS years): a
-    date needs a year, so the date patterns only read near one instead of the whole page."""
-    windows: list[tuple[int, int]] = []
-    for count, match in enumerate(_YEAR.finditer(text)):
-        if count >= MAX_YEAR_HITS:
-            break
-        start, end = max(0, match.start() - YEAR_BEFORE), match.end() + YEAR_AFTER
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return windows
+_ITEMPROP_PUBLISHED = etree.XPath("/descendant::*[@itemprop='datePublished'][@content][position() <= 100]")
+_IMG_ALTS = etree.XPath("(//img[@alt])[position() <= 500]")
 
 
 def text_dates(text: str, url: str = "", budget: Budget = UNBOUNDED) -> list[DateClaim]:
-    """The earliest MAX_TEXT_CLAIMS dates written in visible text, read only near a year
-    (`_year_windows`); every match is read once and only the earliest few are kept (a heap), so
-    thousands of dates cost linear time and little memory."""
+    """The earliest MAX_TEXT_CLAIMS dates written in visible text (`textdates`: ISO, day-first
+    numeric, month names of the marketplace languages, CJK), read only near a year; every match
+    is read once and only the earliest few are kept (a heap), so thousands of dates cost linear
+    time and little memory."""
     return heapq.nsmallest(MAX_TEXT_CLAIMS, _text_date_claims(text, url, budget), key=lambda c: c.value)
 
 
 def _text_date_claims(text: str, url: str, budget: Budget) -> Iterator[DateClaim]:
-    windows = _year_windows(text)
-    for number, pattern in enumerate(_TEXT_DATES):
-        matches = (m for a, b in windows for m in pattern.finditer(text, a, min(b, len(text))))
-        for match in budget.each(matches):
-            groups = match.groups()
-            try:
-                if number in (0, 1):
-                    value = date(int(groups[0]), int(groups[1]), int(groups[2]))
-                elif number == 2:
-                    value = date(int(groups[2]), MONTHS[groups[0][:4].lower().rstrip(".")[:3]],
-                                 int(groups[1]))
-                else:
-                    value = date(int(groups[2]), MONTHS[groups[1][:3].lower()], int(groups[0]))
-            except (ValueError, KeyError):
-                continue
-            yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{match.group(0)}”", url=url)
-
-
-def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[DateClaim]:
-    from htmldate import find_date
-
-    found = None
-    # Fast first; the extensive search (a last-resort pass over free text) only for the pages
-    # where the fast one found nothing, so most pages pay for one pass.
-    for extensive in (False, True):
-        try:
-            found = find_date(root, extensive_search=extensive, original_date=True, url=url or None,
-                              max_date=today.isoformat())
-        except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
-            found = None
-        if found:
-            break
-    value = written_day(found)
-    if value is None:
-        return []
-    return [DateClaim("declared", value, SOURCE, "page", W_HTMLDATE, f"htmldate: {found}", url=url)]
+    for value, words in budget.each(textdates.written_dates(text)):
+        yield DateClaim("text", value, SOURCE, "page", W_TEXT, f"text: “{words}”", url=url)
 
 
 @dataclass
@@ -382,6 +289,62 @@ class PageEvidence:
     claims: list[DateClaim]
     doc: PageDoc
     complete: bool = True  # False when the budget ran out: the claims are those found by then
+
+
+def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: date, doc: PageDoc, *,
+               use_htmldate: bool = True, budget: Budget = UNBOUNDED) -> Iterator[list[DateClaim]]:
+    """The dates the page declares, reader by reader (a list per reader, so a caller whose budget
+    runs out keeps what the earlier readers found): the date in its address, JSON-LD, meta tags,
+    asset URLs (`raw` is the markup as text), `<time>`; htmldate only when none of these settles
+    the page's publication (`pagedate.settled`). The page's words and the dates written in them
+    are `page_words`. Fills `doc` with the product images, generator and metadata words read on
+    the way. Raises ExtractionTimeout when `budget` runs out."""
+    found: list[DateClaim] = []
+    Reader = Callable[[], list[DateClaim]]
+    readers: list[Reader] = [lambda: asset_claims(raw, doc.product_images, url, budget)]
+    if root is not None:
+        marked = declaring(root, budget)
+        readers = [lambda: pagedate.url_claims(_addresses(marked), url),
+                   lambda: jsonld_claims(marked.script, doc, url, budget),
+                   lambda: meta_claims(marked.meta, doc, url, budget), *readers,
+                   lambda: time_claims(root, marked.time, raw, url)]
+        if use_htmldate:
+            readers.append(lambda: [] if pagedate.settled(found)
+                           else pagedate.htmldate_claim(root, url, today))
+    for reader in readers:
+        budget.check()
+        claims = reader()
+        found += claims
+        yield claims
+
+
+def _addresses(marked: Declaring) -> list[str]:
+    """The page's own addresses it names: `<link rel=canonical>`, then `og:url`."""
+    links = [link.get("href") or "" for link in marked.link if (link.get("rel") or "").lower() == "canonical"]
+    metas = [meta.get("content") or "" for meta in marked.meta
+             if (meta.get("property") or meta.get("name") or "").lower() == "og:url"]
+    return [a for a in links + metas if a][:3]
+
+
+def page_words(root: lxml.html.HtmlElement, doc: PageDoc, url: str = "",
+               budget: Budget = UNBOUNDED) -> list[DateClaim]:
+    """The page's words into `doc` (image alts, then the visible text, at most MAX_TEXT_CHARS) and
+    the dates written in the text (`text_dates`). Takes the tree apart: call it last."""
+    for img in budget.each(_IMG_ALTS(root)):
+        if alt := (img.get("alt") or "").strip():
+            doc.add_segment("image alt", alt)
+    budget.check()
+    text = visible_text(root, in_place=True)
+    doc.add_segment("text", text[:500_000])
+    return text_dates(text, url, budget)
+
+
+def page_title(root: lxml.html.HtmlElement) -> str:
+    """The `<title>`, one line, at most 300 characters."""
+    title = root.find(".//title")
+    if title is None:
+        return ""
+    return re.sub(r"\s+", " ", title.text_content()[:3000]).strip()[:300]
 
 
 def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date, *,
@@ -402,29 +365,14 @@ def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date
         raw = raw[:MAX_PARSE_BYTES]
         root = parse_html(body)
         budget.check()
-        if root is not None:
-            title = root.find(".//title")
-            if title is not None:
-                doc.title = re.sub(r"\s+", " ", title.text_content()[:3000]).strip()[:300]
-            if doc.title:
-                doc.add_segment("title", doc.title)
-            claims += jsonld_claims(root, doc, url, budget)
-            claims += meta_claims(root, doc, url, budget)
-            budget.check()
-        claims += asset_claims(raw, doc.product_images, url, budget)
+        if root is not None and (title := page_title(root)):
+            doc.title = title
+            doc.add_segment("title", title)
+        for found in page_dates(root, raw, url, today, doc, use_htmldate=use_htmldate, budget=budget):
+            claims += found
         budget.check()
         if root is not None:
-            claims += time_claims(root, url)
-            for img in budget.each(root.xpath("(//img[@alt])[position() <= 500]")):
-                if alt := (img.get("alt") or "").strip():
-                    doc.add_segment("image alt", alt)
-            budget.check()
-            if use_htmldate:  # before the text is read: visible_text takes the tree apart
-                claims += htmldate_claim(root, url, today)
-                budget.check()
-            text = visible_text(root, in_place=True)  # last reader of the tree
-            doc.add_segment("text", text[:500_000])
-            claims += text_dates(text, url, budget)
+            claims += page_words(root, doc, url, budget)  # last reader of the tree
     except ExtractionTimeout:
         complete = False
     return PageEvidence([c for c in claims if plausible(c.value, today)], doc, complete)
