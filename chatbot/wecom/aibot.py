@@ -141,14 +141,15 @@ class AiBot:
             return self.on_refresh(sid)
         return stream_frame(sid, placeholder(self.guard, to_incoming(msg)), False)
 
-    def store_message(self, msg: BotMessage, record: Callable[[Connection], bool]) -> None:
+    def store_message(self, msg: BotMessage, record: Callable[[Connection], bool],
+                      first: str | None = None) -> None:
         """After the first frame went out: one transaction for the callback's nonce (`record`;
         False means a replay got there first, and nothing is stored), the job and the stream;
         then the runner is woken. If the database refuses, the user is told to send it again
         (WeCom was answered, so it will not retry)."""
         try:
             with self.db.engine.begin() as conn:
-                first = self.accept(msg, conn) if record(conn) else None
+                first = self.accept(msg, conn, first) if record(conn) else None
         except Exception:
             log.exception("storing the AI bot message %s failed", msg.msgid)
             self._tell_not_stored(msg)
@@ -177,14 +178,13 @@ class AiBot:
         self.wake()
         return stream_frame(stream_id(msg), first, False)
 
-    def accept(self, msg: BotMessage, conn: Connection) -> str | None:
-        """Queue the message's job and open its stream, in the caller's transaction (the route's,
-        which also holds the nonce: one commit per callback). Returns the first frame's text, or
-        None for a re-delivery."""
-        incoming = to_incoming(msg)
+    def accept(self, msg: BotMessage, conn: Connection, first: str | None = None) -> str | None:
+        """Queue the message's job and open its stream with `first` (default: its placeholder),
+        in the caller's transaction (which also holds the nonce: one commit per callback).
+        Returns the first frame's text, or None for a re-delivery."""
         sid = stream_id(msg)
         now = self.clock()
-        first = placeholder(self.guard, incoming)
+        first = first if first is not None else placeholder(self.guard, to_incoming(msg))
         job = self.queue.enqueue_on(conn, JOB_KIND, {
             "incoming": {"user": msg.userid, "text": msg.text, "workspace": msg.aibotid,
                          "channel": msg.conversation, "message_id": msg.msgid},

@@ -128,8 +128,9 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
         msg = bot_message(gate.verify(signed, encrypt))
         if msg.kind == "text":  # its stream is read with the nonce: stored means a re-delivery
             stream = gate.unseen(signed, stream_key(msg)).get(stream_key(msg))
+            frame = bot.first_frame(msg, stream)
             record = partial(gate.record_on, signed=signed)
-            return bot.first_frame(msg, stream), partial(bot.store_message, msg, record)
+            return frame, partial(bot.store_message, msg, record, frame["stream"]["content"])
         if msg.kind == "stream":
             gate.unseen(signed)
             return bot.on_refresh(msg.stream_id), partial(record_nonce, signed)
