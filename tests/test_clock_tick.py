@@ -17,7 +17,9 @@ from sqlalchemy import event, func, select, text, update
 from chatbot.app import SellerGuard
 from chatbot.config import Settings
 from chatbot.db import Database
+from chatbot.i18n import t
 from chatbot.jobs import Job, JobQueue, PermanentJobError
+from chatbot.notices import views
 from chatbot.notices.cases import CaseService, Owner
 from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case, CaseDeadline
@@ -120,6 +122,14 @@ def test_nudges_skip_quiet_cases_with_nothing_left_to_do(guard: SellerGuard) -> 
     assert reminders.run(guard, opened + timedelta(days=8)).nudges == 7, "each quiet spell is marked"
     assert sorted(p["message"]["case"] for p in _payloads(guard, "nudge")) == sorted(ids[1::2])
     assert reminders.run(guard, opened + timedelta(days=8, minutes=5)).nudges == 0, "once"
+    with guard.db.read() as session:  # the case page names no nudge that was not sent
+        notes = dict(session.execute(select(CaseDeadline.case_id, CaseDeadline.note)
+                                     .where(CaseDeadline.kind == reminders.FOLLOW_UP)).all())
+        done_case = session.get(Case, ids[0])
+        labels = [label for label, _ in views.deadlines_part(done_case, "en").pairs]
+    assert {case_id: note["nudge"] for case_id, note in notes.items()} == {
+        case_id: case_id in ids[1::2] for case_id in ids}
+    assert labels == [t("notice.deadline.inventory_removal", "en")]
 
 
 def test_many_due_deadlines_are_marked_at_once_and_batched(guard: SellerGuard,

@@ -6,7 +6,8 @@ transaction, a `notify.<platform>` job (or an inbox row's job) per reminder sayi
 of (chatbot/schedule/messages.py renders the words when it is sent). Each has the unique key the
 reminder has ("reminder:<deadline id>:<date>"; "nudge:<case id>:<tick time>", as one tick only
 marks a quiet spell), so a batch run again after its worker died queues nothing twice. A case
-closed since the tick gets nothing; so does a quiet case with no step left to do.
+closed since the tick gets nothing; so does a quiet case with no step left to do (its follow-up
+says {"nudge": false}, and the case page leaves it out).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from chatbot import jobkinds
 from chatbot.app import SellerGuard
@@ -22,7 +23,7 @@ from chatbot.i18n import normalize_lang
 from chatbot.jobs import JobQueue, PermanentJobError, Runner
 from chatbot.notices.checklists import checklist
 from chatbot.schedule.messages import DeadlineMessage, Message, NudgeMessage
-from chatbot.schedule.reminders import BATCH_KIND, OPEN, cases, deadlines, notify_kind
+from chatbot.schedule.reminders import BATCH_KIND, FOLLOW_UP, OPEN, cases, deadlines, notify_kind
 
 Job = tuple[str, dict[str, Any], str]  # (kind, payload, unique key), as JobQueue.add_many takes
 
@@ -70,14 +71,18 @@ def _nudge_jobs(guard: SellerGuard, conn: Connection, kinds: dict[str, str], ids
         select(cases.c.id, cases.c.complaint_type, cases.c.steps, cases.c.lang, cases.c.platform,
                cases.c.user_id)
         .where(cases.c.id.in_(ids), cases.c.status == OPEN).order_by(cases.c.updated_at, cases.c.id))
-    days, jobs = guard.settings.nudge_days, []
+    days, jobs, idle = guard.settings.nudge_days, [], []
     for case_id, complaint_type, steps, lang, platform, user in rows:
         todo = [step for step in checklist(complaint_type).steps if step.id not in (steps or {})]
         if not todo:
+            idle.append(case_id)
             continue
         lang = normalize_lang(lang) or "en"
         message = NudgeMessage(case_id, complaint_type, len(todo), todo[0].id, days, lang)
         jobs.append(_job(guard, kinds, platform, user, message, f"nudge:{case_id}:{at.isoformat()}"))
+    if idle:  # the quiet spell stays marked (not looked at again), but the case page shows no nudge
+        conn.execute(update(deadlines).where(deadlines.c.case_id.in_(idle), deadlines.c.kind == FOLLOW_UP)
+                     .values(note={"nudge": False}))
     return jobs
 
 

@@ -142,7 +142,7 @@ def _mark_follow_ups() -> Update:
     the case ids."""
     return (update(deadlines)
             .where(deadlines.c.kind == FOLLOW_UP, deadlines.c.case_id.in_(_quiet(followed=True)))
-            .values(due_at=_NOW, reminded_at=_NOW).returning(deadlines.c.case_id))
+            .values(due_at=_NOW, reminded_at=_NOW, note={"nudge": True}).returning(deadlines.c.case_id))
 
 
 @lru_cache(maxsize=2)
