@@ -1,7 +1,8 @@
 """What a clock tick writes and reads: reminder jobs that say what to remind of (the worker words
-them in the seller's language), the exact day up to which deadlines are due, nudge pages past
-cases with nothing left to do, and the due-row queries reading their partial indexes on SQLite and
-PostgreSQL."""
+them in the seller's language), the exact day up to which deadlines are due, one batch job per
+thousand marked reminders (the worker fans it out into a notify job each, once however often it
+runs), nudges skipping cases with nothing left to do, and the marking statements reading their
+partial indexes on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from chatbot.app import SellerGuard
 from chatbot.config import Settings
 from chatbot.db import Database
-from chatbot.jobs import Job, JobQueue
+from chatbot.i18n import t
+from chatbot.jobs import Job, JobQueue, PermanentJobError
+from chatbot.notices import views
 from chatbot.notices.cases import CaseService, Owner
 from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case, CaseDeadline
-from chatbot.schedule import inbox, messages, reminders
+from chatbot.schedule import batches, inbox, messages, reminders
 from chatbot.worker import for_app
 
 SHANGHAI = "Asia/Shanghai"
@@ -45,13 +48,15 @@ def _due(guard: SellerGuard, case_id: int, day: date) -> None:
 
 
 def _payloads(guard: SellerGuard, about: str) -> list[dict[str, Any]]:
+    """The notify jobs' payloads about `about`, once the ticks' batches have run."""
+    for_app(guard, kinds=(reminders.BATCH_KIND,)).drain()
     with guard.db.read() as session:
         return [dict(p) for p in session.scalars(select(Job.payload).order_by(Job.id))
                 if p.get("message", {}).get("about") == about]
 
 
 def _drain(guard: SellerGuard) -> int:
-    return for_app(guard, kinds=("notify.inbox",)).drain()
+    return for_app(guard, kinds=(reminders.BATCH_KIND, "notify.inbox")).drain()
 
 
 def test_a_reminder_job_says_what_to_remind_of_and_the_worker_words_it(guard: SellerGuard) -> None:
@@ -108,51 +113,88 @@ def test_the_last_due_date_is_exact_at_the_local_reminder_time(
     assert reminders.remind_at(last, settings) <= utc < reminders.remind_at(after, settings)
 
 
-def test_nudges_page_past_quiet_cases_with_nothing_left_to_do(guard: SellerGuard, small_pages: None) -> None:
+def test_nudges_skip_quiet_cases_with_nothing_left_to_do(guard: SellerGuard) -> None:
     opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
     ids = [_case(guard, f"s{n}", opened + timedelta(minutes=n % 3)) for n in range(7)]
     done = {step.id: "done" for step in checklist("copyright").steps}
     with guard.db.session() as session:  # every other case has nothing left to do
         session.execute(update(Case).where(Case.id.in_(ids[::2])).values(steps=done))
-    assert reminders.run(guard, opened + timedelta(days=8)).nudges == 3
+    assert reminders.run(guard, opened + timedelta(days=8)).nudges == 7, "each quiet spell is marked"
     assert sorted(p["message"]["case"] for p in _payloads(guard, "nudge")) == sorted(ids[1::2])
     assert reminders.run(guard, opened + timedelta(days=8, minutes=5)).nudges == 0, "once"
+    with guard.db.read() as session:  # the case page names no nudge that was not sent
+        notes = dict(session.execute(select(CaseDeadline.case_id, CaseDeadline.note)
+                                     .where(CaseDeadline.kind == reminders.FOLLOW_UP)).all())
+        done_case = session.get(Case, ids[0])
+        labels = [label for label, _ in views.deadlines_part(done_case, "en").pairs]
+    assert {case_id: note["nudge"] for case_id, note in notes.items()} == {
+        case_id: case_id in ids[1::2] for case_id in ids}
+    assert labels == [t("notice.deadline.inventory_removal", "en")]
 
 
-def test_more_due_deadlines_than_a_page_are_all_reminded_once(guard: SellerGuard, small_pages: None) -> None:
+def test_many_due_deadlines_are_marked_at_once_and_batched(guard: SellerGuard,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    guard.settings = replace(guard.settings, nudge_days=365)  # deadlines only
     ids = [_case(guard, f"d{n}", datetime(2026, 9, 1, tzinfo=UTC)) for n in range(5)]
     for case_id in ids:
         _due(guard, case_id, date(2026, 12, 1))
     at = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     assert reminders.run(guard, at).reminders == 5
+    with guard.db.read() as session:
+        batches = session.scalars(select(Job.payload).where(Job.kind == reminders.BATCH_KIND)).all()
+    assert sorted(len(payload["deadlines"]) for payload in batches) == [1, 2, 2]
     assert sorted(p["message"]["case"] for p in _payloads(guard, "deadline")) == ids
     assert reminders.run(guard, at + timedelta(minutes=5)).reminders == 0
 
 
-@pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(reminders, "BATCH", 2)
-    reminders._quiet_cases.cache_clear()  # its pages are built with the batch size
-    reminders._due_deadlines.cache_clear()
-    yield
-    reminders._quiet_cases.cache_clear()
-    reminders._due_deadlines.cache_clear()
+def test_a_tick_run_twice_queues_nothing_the_second_time(guard: SellerGuard) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    _due(guard, _case(guard, "twice", opened), date(2026, 9, 8))
+    _case(guard, "quiet", opened)
+    at = opened + timedelta(days=8)
+    first = reminders.run(guard, at)
+    assert (first.reminders, first.nudges) == (1, 2)
+    with guard.db.read() as session:
+        queued = session.scalar(select(func.count()).select_from(Job))
+    second = reminders.run(guard, at)
+    assert (second.reminders, second.nudges) == (0, 0)
+    with guard.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == queued == 1
 
 
-def test_the_due_row_queries_read_the_partial_indexes(guard: SellerGuard, small_pages: None) -> None:
+def test_a_batch_run_again_after_a_crash_delivers_each_reminder_once(guard: SellerGuard) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    _due(guard, _case(guard, "crash", opened), date(2026, 9, 8))
+    assert reminders.run(guard, opened + timedelta(days=8)).reminders == 1
+    with guard.db.read() as session:
+        [payload] = session.scalars(select(Job.payload).where(Job.kind == reminders.BATCH_KIND)).all()
+    # its worker queued the notify jobs, then died before finishing the batch: it runs again
+    assert batches.fan_out(guard, dict(payload)) == 2
+    assert _drain(guard) == 3, "the batch again, then a reminder and a nudge"
+    said = inbox.unseen(guard, "console", "crash")
+    assert len(said) == 2 and sum("2026-09-08" in text for text in said) == 1
+
+
+def test_a_malformed_batch_fails_for_good(guard: SellerGuard) -> None:
+    with pytest.raises(PermanentJobError, match="malformed"):
+        batches.fan_out(guard, {"deadlines": [1]})
+
+
+def test_the_tick_statements_read_the_partial_indexes(guard: SellerGuard) -> None:
     opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
     for n in range(3):
         _due(guard, _case(guard, f"p{n}", opened + timedelta(minutes=n)), date(2026, 9, 8))
+    reminders.run(guard, opened + timedelta(days=8))  # each case has its follow-up now
     seen: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.startswith("SELECT") and ("FROM case_deadlines JOIN" in statement
-                                               or "FROM cases LEFT" in statement):
+        if statement.startswith(("UPDATE case_deadlines", "INSERT INTO case_deadlines")):
             seen.append((statement, parameters))
 
     event.listen(guard.db.engine, "before_cursor_execute", capture)
     try:
-        reminders.run(guard, opened + timedelta(days=8))
+        reminders.run(guard, opened + timedelta(days=30))
     finally:
         event.remove(guard.db.engine, "before_cursor_execute", capture)
     plans = []
@@ -162,10 +204,8 @@ def test_the_due_row_queries_read_the_partial_indexes(guard: SellerGuard, small_
         for statement, parameters in seen:
             explain = "EXPLAIN QUERY PLAN " if guard.db.is_sqlite else "EXPLAIN "
             rows = conn.exec_driver_sql(explain + statement, parameters).all()
-            plans.append((statement, "\n".join(str(row[-1]) for row in rows)))
+            plans.append("\n".join(str(row[-1]) for row in rows))
         conn.rollback()
-    due = [plan for statement, plan in plans if "FROM case_deadlines JOIN cases" in statement]
-    quiet = [plan for statement, plan in plans if "FROM cases LEFT OUTER JOIN" in statement]
-    assert len(due) == 2 and len(quiet) == 2, "a full page, then the rest"
-    assert all("ix_case_deadlines_due_unreminded" in plan for plan in due), due
-    assert all("ix_cases_open_updated" in plan for plan in quiet), quiet
+    assert len(plans) == 3, "mark deadlines, mark follow-ups, record first follow-ups"
+    assert "ix_case_deadlines_due_unreminded" in plans[0], plans[0]
+    assert all("ix_cases_open_updated" in plan for plan in plans[1:]), plans[1:]

@@ -52,7 +52,13 @@ def _deadline(guard: SellerGuard, case_id: int, kind: str, day: date) -> None:
         row.due_at = datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def _fan_out(guard: SellerGuard) -> int:
+    """Run the ticks' reminders.batch jobs: each queues a notify job per reminder."""
+    return for_app(guard, kinds=(reminders.BATCH_KIND,)).drain()
+
+
 def _drain(guard: SellerGuard) -> int:
+    _fan_out(guard)
     return for_app(guard, kinds=("notify.inbox", "notify.slack")).drain()
 
 
@@ -148,6 +154,7 @@ def test_a_slack_seller_gets_a_direct_message_once_even_if_slack_was_down(
     _deadline(guard, case_id, "inventory_removal", date(2026, 10, 30))
     at = datetime(2026, 10, 30, 16, 0, tzinfo=UTC)
     assert reminders.run(guard, at).reminders == 1
+    assert _fan_out(guard) == 1
     fake_slack.down = True
     guard.ctx.clock = lambda: at
     worker = for_app(guard, kinds=("notify.slack",))

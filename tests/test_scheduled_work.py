@@ -133,6 +133,25 @@ def test_expired_listings_go_back_to_review_in_the_open(app: SellerGuard, db: Da
     assert "re-review (not re-confirmed in 180 days): 1" in digest.text(app, NOW)
 
 
+def test_expiry_writes_one_audit_row_per_listing_moved_saying_why(app: SellerGuard, db: Database) -> None:
+    app.settings = app.ctx.settings = replace(app.settings, listing_ttl_days=180)
+    listed = [NOW - timedelta(days=181 + n, microseconds=n * 1500) for n in range(3)]
+    stale = [_entry(db, f"stale{n}.example", listed_at=at) for n, at in enumerate(listed)]
+    reported = _entry(db, "queued.example", state="reported", listed_at=NOW - timedelta(days=400))
+    assert expiry.run(app, NOW) == 3
+    with db.read() as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.entry_id)).all()
+        moved = dict(session.execute(select(Entry.id, Entry.updated_at)
+                                     .where(Entry.state == "reported")).all())
+        session.expunge_all()
+    assert [row.entry_id for row in rows] == stale and set(moved) == {*stale, reported}
+    assert all(moved[entry_id] == NOW for entry_id in stale)
+    for row, at in zip(rows, listed, strict=True):
+        assert (row.actor, row.action, row.before, row.after, row.reason, row.created_at) == (
+            "sellerguard:clock", "expire", "listed", "reported", "not re-confirmed in 180 days", NOW)
+        assert set(row.detail) == {"listed_at"} and datetime.fromisoformat(row.detail["listed_at"]) == at
+
+
 def test_one_digest_reaches_the_moderators_channel_however_many_clocks(
         app: SellerGuard, db: Database, fake_slack: FakeSlack) -> None:
     config = replace(app.settings, slack_bot_token="xoxb-test", slack_api_url=fake_slack.api_url,

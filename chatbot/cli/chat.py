@@ -11,7 +11,8 @@ from chatbot.cli.common import default_user, open_app, parse_actor
 from chatbot.conversation import Incoming
 from chatbot.i18n import normalize_lang, t
 
-LOCAL_KINDS = ("scheduled.reminders", "notify.inbox")  # what `chat` runs itself, with no worker
+# What `chat` runs itself, with no worker.
+LOCAL_KINDS = ("scheduled.reminders", "reminders.batch", "notify.inbox")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -140,10 +140,12 @@ def step_buttons(case: Case, step: Step, lang: Lang) -> Actions:
 
 
 def deadlines_part(case: Case, lang: Lang) -> Fields | None:
-    if not case.deadlines:
+    """The case's dates: its deadlines and its last nudge (a quiet spell marked with nothing left
+    to do, note {"nudge": false}, sent none and is left out); None when there are none."""
+    shown = [d for d in case.deadlines if (d.note or {}).get("nudge") is not False]
+    if not shown:
         return None
-    pairs = tuple((t(f"notice.deadline.{d.kind}", lang), d.due_at.date().isoformat()) for d in case.deadlines)
-    return Fields(pairs)
+    return Fields(tuple((t(f"notice.deadline.{d.kind}", lang), d.due_at.date().isoformat()) for d in shown))
 
 
 def case_parts(case: Case, lang: Lang) -> list[Part]:

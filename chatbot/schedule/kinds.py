@@ -12,12 +12,12 @@ from typing import Any
 from chatbot import jobkinds
 from chatbot.app import SellerGuard
 from chatbot.jobs import PermanentJobError, Runner
-from chatbot.schedule import digest, expiry, inbox, liveness, reminders, retention
+from chatbot.schedule import batches, digest, expiry, inbox, liveness, reminders, retention
 from chatbot.wecom import robot
 
 log = logging.getLogger(__name__)
 
-__all__ = ["inbox"]  # imported for its notify.inbox kind
+__all__ = ["batches", "inbox"]  # imported for their reminders.batch and notify.inbox kinds
 
 
 def _at(payload: dict[str, Any]) -> datetime:

@@ -2,16 +2,18 @@
 
 A deadline (chatbot/notices/models.py `CaseDeadline`: the 90-day inventory date, the APEX answer,
 the counter-notice restore window) is announced at SELLERGUARD_REMINDER_AT local time,
-SELLERGUARD_REMINDER_LEAD_DAYS days before its date. An open case whose checklist has steps to
-do and that nobody touched for SELLERGUARD_NUDGE_DAYS days gets a nudge (recorded as its
+SELLERGUARD_REMINDER_LEAD_DAYS days before its date. An open case that nobody touched for
+SELLERGUARD_NUDGE_DAYS days gets a nudge if its checklist has steps to do (recorded as its
 "follow_up" deadline, so it is sent once per quiet spell).
 
-Each reminder becomes a `notify.<platform>` job (a Slack DM, WeCom when that platform registers
-its kind) or, for terminal users and platforms that cannot push, an inbox row; the job and the
-"reminded" mark are written in one transaction, so a reminder is enqueued exactly once even if
-the tick runs twice, and one due while every process was down goes out on the next tick. The job
-says what to remind of (chatbot/schedule/messages.py); the worker renders the words when it
-sends them, so a tick only reads the due rows and writes a few batched statements per 500.
+A tick finds and marks its due work set-based: one UPDATE … RETURNING marks the due deadlines
+reminded, one marks the follow-ups of quiet cases (an INSERT … SELECT records the first one), and
+the ids marked go into `reminders.batch` jobs (chatbot/schedule/batches.py), a job per 1,000
+reminders, in the same transaction. So a reminder is queued exactly once even if the tick runs
+twice, one due while every process was down goes out on the next tick, and a tick writes no row
+per reminder but its mark. The worker runs a batch: it reads the cases and queues one
+`notify.<platform>` job (a Slack DM, WeCom when that platform registers its kind) or inbox row per
+reminder, each with its own unique key, so a batch run again queues nothing twice.
 """
 
 from __future__ import annotations
@@ -21,30 +23,31 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, literal, or_, select, tuple_, update
+from sqlalchemy import JSON, Insert, Select, Update, and_, bindparam, exists, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from chatbot import jobkinds
 from chatbot.app import SellerGuard
 from chatbot.config import Settings
 from chatbot.db.base import UTCDateTime
-from chatbot.i18n import normalize_lang
 from chatbot.jobs import JobQueue
-from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case, CaseDeadline
 from chatbot.schedule import times
-from chatbot.schedule.messages import DeadlineMessage, Message, NudgeMessage
 
 INBOX_KIND = "notify.inbox"
+BATCH_KIND = "reminders.batch"
 FOLLOW_UP = "follow_up"
 OPEN = "open"
-BATCH = 500  # deadlines or cases handled per transaction
-deadlines = CaseDeadline.__table__
+BATCH = 1000  # reminders per batch job
+deadlines, cases = CaseDeadline.__table__, Case.__table__
 
 
 @dataclass(frozen=True)
 class ReminderRun:
-    """What one tick enqueued."""
+    """What one tick marked and queued: deadlines reminded, quiet cases nudged (the worker
+    skips a nudge whose case has no step left to do)."""
 
     reminders: int
     nudges: int
@@ -62,8 +65,30 @@ def notify_kind(platform: str, guard: SellerGuard) -> str:
 
 
 def run(guard: SellerGuard, now: datetime) -> ReminderRun:
-    """Enqueue every reminder and nudge due at `now` (UTC, aware) that was not sent yet."""
-    return ReminderRun(_deadlines(guard, now), _nudges(guard, now))
+    """Mark every reminder and nudge due at `now` (UTC, aware) that was not sent yet, and queue
+    them as `reminders.batch` jobs in the same transaction."""
+    params = {"before": _before(now, guard.settings), "now": now,
+              "cutoff": now - timedelta(days=guard.settings.nudge_days)}
+    with guard.db.engine.begin() as conn:  # marks and batches commit together, or neither
+        due = [row[0] for row in conn.execute(_mark_deadlines(), params)]
+        quiet = [row[0] for row in conn.execute(_mark_follow_ups(), params)]
+        quiet += [row[0] for row in conn.execute(_insert_follow_ups(conn.dialect.name), params)]
+        JobQueue(guard.db, clock=lambda: now).add_many(conn, batch_jobs(now, due, quiet))
+    return ReminderRun(len(due), len(quiet))
+
+
+def batch_jobs(now: datetime, due: list[int], quiet: list[int]) -> list[tuple[str, dict[str, Any], str]]:
+    """`reminders.batch` jobs for deadline ids `due` and quiet case ids `quiet` marked at `now`:
+    (kind, payload, unique key) with at most BATCH ids a job. Payload: {"at": ISO-8601 UTC,
+    "deadlines": [deadline id, …], "nudges": [case id, …]}."""
+    items = [("deadlines", item) for item in due] + [("nudges", item) for item in quiet]
+    jobs = []
+    for start in range(0, len(items), BATCH):
+        payload: dict[str, Any] = {"at": now.isoformat(), "deadlines": [], "nudges": []}
+        for key, item in items[start:start + BATCH]:
+            payload[key].append(item)
+        jobs.append((BATCH_KIND, payload, ""))
+    return jobs
 
 
 def last_due_date(now: datetime, settings: Settings) -> date:
@@ -76,102 +101,57 @@ def last_due_date(now: datetime, settings: Settings) -> date:
     return day
 
 
-def _deadlines(guard: SellerGuard, now: datetime) -> int:
-    before = datetime.combine(last_due_date(now, guard.settings) + timedelta(days=1), time(0), tzinfo=UTC)
-    queue = JobQueue(guard.db, clock=lambda: now)
-    kinds: dict[str, str] = {}  # platform -> job kind, asked once per tick
-    sent = 0
-    while True:
-        with guard.db.engine.begin() as conn:  # Core rows: a tick builds no ORM objects
-            rows = conn.execute(_due_deadlines(), {"before": before}).all()
-            jobs = []
-            for deadline_id, kind, due_at, note, case_id, platform, user, lang in rows:
-                message = DeadlineMessage(case_id, kind, due_at.date(), normalize_lang(lang) or "en",
-                                          dict(note or {}))
-                key = f"reminder:{deadline_id}:{due_at.date().isoformat()}"
-                jobs.append(_job(guard, kinds, platform, user, message, key))
-            queue.add_many(conn, jobs)
-            if rows:
-                conn.execute(update(deadlines).where(deadlines.c.id.in_([row[0] for row in rows]))
-                             .values(reminded_at=now))
-            sent += len(rows)
-        if len(rows) < BATCH:
-            return sent
+def _before(now: datetime, settings: Settings) -> datetime:
+    return datetime.combine(last_due_date(now, settings) + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def _nudges(guard: SellerGuard, now: datetime) -> int:
-    days = guard.settings.nudge_days
-    queue = JobQueue(guard.db, clock=lambda: now)
-    kinds: dict[str, str] = {}
-    params: dict[str, Any] = {"cutoff": now - timedelta(days=days)}
-    sent = 0
-    while True:
-        with guard.db.engine.begin() as conn:
-            rows = conn.execute(_quiet_cases(after="last_id" in params), params).all()
-            jobs, new_marks, old_marks = [], [], []
-            for case_id, complaint_type, steps, lang_code, platform, user, updated_at, follow_id in rows:
-                params.update(last_at=updated_at, last_id=case_id)
-                todo = [step for step in checklist(complaint_type).steps if step.id not in (steps or {})]
-                if not todo:
-                    continue
-                message = NudgeMessage(case_id, complaint_type, len(todo), todo[0].id, days,
-                                       normalize_lang(lang_code) or "en")
-                jobs.append(_job(guard, kinds, platform, user, message,
-                                 f"nudge:{case_id}:{updated_at.isoformat()}"))
-                if follow_id is None:
-                    new_marks.append({"case_id": case_id, "kind": FOLLOW_UP, "due_at": now,
-                                      "note": {"nudge": True}, "reminded_at": now, "created_at": now})
-                else:
-                    old_marks.append(follow_id)
-            queue.add_many(conn, jobs)
-            if new_marks:
-                conn.execute(insert(deadlines), new_marks)
-            if old_marks:
-                conn.execute(update(deadlines).where(deadlines.c.id.in_(old_marks))
-                             .values(due_at=now, reminded_at=now))
-            sent += len(jobs)
-        if len(rows) < BATCH:
-            return sent
-
-
-# The tick's two queries are built once per process (building one costs more than running it).
+# The tick's statements are built once per process (building one costs more than running it).
+# Each finds its rows and marks them in one statement.
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
 @lru_cache(maxsize=1)
-def _due_deadlines() -> Select[Any]:
-    """Deadlines of open cases not reminded yet and dated before :before, oldest first.
-    `reminded_at IS NULL` as written matches the partial index of unreminded deadlines."""
-    return (select(CaseDeadline.id, CaseDeadline.kind, CaseDeadline.due_at, CaseDeadline.note,
-                   Case.id, Case.platform, Case.user_id, Case.lang)
-            .join(Case, Case.id == CaseDeadline.case_id)
-            .where(CaseDeadline.reminded_at.is_(None), CaseDeadline.due_at < bindparam("before"),
-                   CaseDeadline.kind != FOLLOW_UP, Case.status == OPEN)
-            .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(BATCH))
+def _mark_deadlines() -> Update:
+    """Mark the deadlines of open cases not reminded yet and dated before :before as reminded
+    at :now; returns their ids. `reminded_at IS NULL` as written matches the partial index of
+    unreminded deadlines; each due row's case is looked up by its key."""
+    is_open = exists().where(cases.c.id == deadlines.c.case_id, cases.c.status == OPEN)
+    return (update(deadlines)
+            .where(deadlines.c.reminded_at.is_(None), deadlines.c.due_at < bindparam("before"),
+                   deadlines.c.kind != FOLLOW_UP, is_open)
+            .values(reminded_at=_NOW).returning(deadlines.c.id))
+
+
+def _quiet(*, followed: bool) -> Select[Any]:
+    """Ids of open cases unchanged since :cutoff: with `followed`, those nudged before their
+    last change; else those never nudged. The status is a literal, not a bound value, so that
+    the statement itself matches the partial index of open cases by last change
+    (ix_cases_open_updated), even in a PostgreSQL generic plan of a prepared statement."""
+    quiet = (cases.c.status == literal(OPEN, literal_execute=True), cases.c.updated_at <= bindparam("cutoff"))
+    follow = aliased(deadlines)
+    if followed:
+        on = and_(follow.c.case_id == cases.c.id, follow.c.kind == FOLLOW_UP)
+        return select(cases.c.id).join(follow, on).where(*quiet, follow.c.reminded_at < cases.c.updated_at)
+    never = ~exists().where(follow.c.case_id == cases.c.id, follow.c.kind == FOLLOW_UP)
+    return select(cases.c.id).where(*quiet, never)
+
+
+@lru_cache(maxsize=1)
+def _mark_follow_ups() -> Update:
+    """Move the follow-up of each quiet case nudged before its last change to :now; returns
+    the case ids."""
+    return (update(deadlines)
+            .where(deadlines.c.kind == FOLLOW_UP, deadlines.c.case_id.in_(_quiet(followed=True)))
+            .values(due_at=_NOW, reminded_at=_NOW, note={"nudge": True}).returning(deadlines.c.case_id))
 
 
 @lru_cache(maxsize=2)
-def _quiet_cases(*, after: bool) -> Select[Any]:
-    """Open cases unchanged since :cutoff and not nudged since their last change, by last
-    change; with `after`, those past (:last_at, :last_id), the previous page's last row. The
-    status is a literal, not a bound value, so that the statement itself matches the partial
-    index of open cases by last change (ix_cases_open_updated), even in a PostgreSQL generic
-    plan of a prepared statement."""
-    follow = aliased(CaseDeadline)
-    stmt = (select(Case.id, Case.complaint_type, Case.steps, Case.lang, Case.platform, Case.user_id,
-                   Case.updated_at, follow.id)
-            .outerjoin(follow, and_(follow.case_id == Case.id, follow.kind == FOLLOW_UP))
-            .where(Case.status == literal(OPEN, literal_execute=True), Case.updated_at <= bindparam("cutoff"),
-                   or_(follow.id.is_(None), follow.reminded_at < Case.updated_at))
-            .order_by(Case.updated_at, Case.id).limit(BATCH))
-    if after:
-        stmt = stmt.where(tuple_(Case.updated_at, Case.id) > tuple_(bindparam("last_at", type_=UTCDateTime()),
-                                                                    bindparam("last_id")))
-    return stmt
-
-
-def _job(guard: SellerGuard, kinds: dict[str, str], platform: str, user: str, message: Message,
-         key: str) -> tuple[str, dict[str, Any], str]:
-    if platform not in kinds:
-        kinds[platform] = notify_kind(platform, guard)
-    payload = {"platform": platform, "user": user, "message": message.fields(), "key": key}
-    return kinds[platform], payload, key
+def _insert_follow_ups(dialect: str) -> Insert:
+    """Record a follow-up at :now for each quiet case never nudged; returns the case ids. A
+    follow-up another tick recorded meanwhile (its case and kind are unique) is left alone."""
+    rows = _quiet(followed=False).with_only_columns(
+        cases.c.id, literal(FOLLOW_UP), _NOW, literal({"nudge": True}, type_=JSON()), _NOW, _NOW)
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return (insert(deadlines)  # type: ignore[no-any-return]
+            .from_select(["case_id", "kind", "due_at", "note", "reminded_at", "created_at"], rows)
+            .on_conflict_do_nothing().returning(deadlines.c.case_id))
