@@ -4,7 +4,8 @@ Custom-built shops look like ordinary web pages, so our page evidence, combined 
 is measured the way htmldate measures itself (tests/evaluation.py and comparison.py in
 adbar/htmldate): each page's HTML alone, `original_date=True`, day granularity; a wrong date is a
 false positive, no date a false negative; F = 2tp / (2tp + fp + fn). htmldate fast, htmldate
-extensive and ours run on the same pages in one run, with pages per second.
+extensive and ours run on the same pages in one run, page by page in turn, with pages per second
+of CPU time.
 
 Run:
     .venv/bin/python -m bench.page_dates --htmldate-repo /path/to/htmldate [--limit N] [--misses]
@@ -126,16 +127,18 @@ METHODS: dict[str, Callable[[str], str | None]] = {
 def run(repo: Path, limit: int | None = None, show_misses: bool = False) -> dict[str, Score]:
     pages = load_pages(repo, limit)
     scores = {name: Score(name) for name in METHODS}
-    for name, method in METHODS.items():
-        score = scores[name]
-        for url, html, gold in pages:
-            started = time.perf_counter()
+    # Page by page, every method in turn, on the process's CPU clock: on a shared machine the load
+    # changes within a run, and timing each method over the whole set in one block let a busy
+    # minute land on one method only (its pages/s varied by a factor of two between runs).
+    for url, html, gold in pages:
+        for name, method in METHODS.items():
+            started = time.process_time()
             try:
                 found = method(html)
             except Exception:  # a crash on one page is a miss, as in htmldate's own evaluation
                 found = None
-            score.seconds += time.perf_counter() - started
-            score.add(found, gold, url)
+            scores[name].seconds += time.process_time() - started
+            scores[name].add(found, gold, url)
     import htmldate
 
     print(f"{len(pages)} pages from {repo / EVAL_FILE} (htmldate {htmldate.__version__} installed)")

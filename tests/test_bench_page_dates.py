@@ -33,3 +33,23 @@ def test_scores_a_small_evaluation_set(tmp_path: Path, capsys: pytest.CaptureFix
     ours = scores["ours"]
     # The page's own calendar day, as written in its time zone (not the UTC day, 2021-04-03).
     assert (ours.tp, ours.fp) == (1, 0)
+
+
+def test_methods_take_turns_page_by_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A busy minute on a shared machine must weigh on every method alike, not on one.
+    (tmp_path / "tests" / "eval").mkdir(parents=True)
+    entries = {}
+    for name in ("a", "b"):
+        (tmp_path / "tests" / "eval" / f"{name}.html").write_text(f"<p>{name}</p>", encoding="utf-8")
+        entries[f"https://x.example/{name}"] = {"file": f"{name}.html", "date": None}
+    (tmp_path / "tests" / "eval_default.json").write_text(json.dumps(entries))
+    calls: list[tuple[str, str]] = []
+
+    def method(label: str):  # type: ignore[no-untyped-def]
+        def read(html: str) -> None:
+            calls.append((label, html))
+        return read
+
+    monkeypatch.setattr(page_dates, "METHODS", {"one": method("one"), "two": method("two")})
+    page_dates.run(tmp_path)
+    assert calls == [("one", "<p>a</p>"), ("two", "<p>a</p>"), ("one", "<p>b</p>"), ("two", "<p>b</p>")]

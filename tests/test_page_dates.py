@@ -128,3 +128,19 @@ def test_page_dates_keeps_what_earlier_readers_found_when_the_budget_ends() -> N
     found = page.extract(html, {}, "", TODAY, budget=budget)
     assert not found.complete
     assert date(2018, 1, 2) in {c.value for c in found.claims}
+
+
+def test_htmldate_is_asked_once_with_its_extensive_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each call copies and cleans the whole tree: one extensive call, never fast then extensive.
+    import htmldate
+
+    calls: list[bool] = []
+
+    def find_date(tree: object, *, extensive_search: bool, **options: object) -> str | None:
+        calls.append(extensive_search)
+        return None
+
+    monkeypatch.setattr(htmldate, "find_date", find_date)
+    root = page.parse_html("<html><body><p>Nothing dated here</p></body></html>")
+    assert root is not None
+    assert pagedate.htmldate_claim(root, "", TODAY) == [] and calls == [True]

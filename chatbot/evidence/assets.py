@@ -87,9 +87,9 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
         value = from_unix(int(stamp))
         if value is None:
             continue
-        product = _image_name(shown) in names
         key = (shown.split("?", 1)[0], value)
-        if key not in seen:
+        if key not in seen:  # a theme repeats each image URL many times: name each one once
+            product = _image_name(shown) in names
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
                                   f"Shopify CDN image ?v={stamp}: {shown[-120:]}", url=url,
@@ -99,9 +99,9 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
         if examined > 2 * MAX_ASSET_URLS:
             break
         value = date(int(match.group(1)), int(match.group(2)), 1)
-        product = _image_name(match.group(0)) in names
         key = (match.group(0).split("?", 1)[0], value)
         if key not in seen:
+            product = _image_name(match.group(0)) in names
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_UPLOAD_PRODUCT if product else W_UPLOAD_OTHER,
                                   f"WordPress upload folder {match.group(1)}/{match.group(2)}: "

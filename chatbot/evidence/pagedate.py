@@ -69,17 +69,15 @@ def htmldate_claim(root: lxml.html.HtmlElement, url: str, today: date) -> list[D
     as one "declared" claim; [] when it finds none or fails."""
     from htmldate import find_date  # imported on first use: loading it costs a second
 
-    found = None
-    # Fast first; the extensive search (a last-resort pass over free text) only for the pages
-    # where the fast one found nothing, so most pages pay for one pass.
-    for extensive in (False, True):
-        try:
-            found = find_date(root, extensive_search=extensive, original_date=True, url=url or None,
-                              max_date=today.isoformat())
-        except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
-            found = None
-        if found:
-            break
+    # One extensive search, not fast then extensive: the extensive one reads the same declarations
+    # first and only goes on to free text where they say nothing, and each call pays for its own
+    # copy and cleaning of the tree, so two calls on a page where fast found nothing cost more than
+    # one extensive call on every page (same F on htmldate's evaluation set, about a third faster).
+    try:
+        found = find_date(root, extensive_search=True, original_date=True, url=url or None,
+                          max_date=today.isoformat())
+    except Exception:  # htmldate is a heuristic; its failure must not lose the page's other dates
+        found = None
     value = written_day(found)
     if value is None:
         return []
