@@ -4,9 +4,11 @@ new reports and appeals from any platform become notices."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,11 @@ def test_the_clock_schedules_notices_only_with_a_group_robot(bot: SellerGuard, f
     assert for_app(bot).drain() == 2  # the scheduled run queues the notice; the notice is sent
     sent = fake_wecom.sent("/cgi-bin/webhook/send")
     assert len(sent) == 1 and "copycat\\-lamps\\.shop" in sent[0].body["markdown"]["content"]
+
+
+def test_clock_list_says_the_notices_job_is_off_without_a_group_robot(run_cli: Callable[..., Any]) -> None:
+    off = run_cli("clock", "--list", env={"WECOM_ROBOT_WEBHOOK": ""})
+    assert off.returncode == 0 and re.search(r"^notices\s+next off \(not configured\)", off.stdout, re.M)
+    robot_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    on = run_cli("clock", "--list", env={"WECOM_ROBOT_WEBHOOK": robot_url})
+    assert re.search(r"^notices\s+next \d{4}-\d\d-\d\dT", on.stdout, re.M), on.stdout

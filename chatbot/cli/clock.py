@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         upcoming = dict(next_runs(config, datetime.now(UTC)))
         for entry in SCHEDULE:
             when = upcoming.get(entry.name)
-            print(f"{entry.name:<10} next {when.isoformat() if when else '-':<26} {entry.description}")
+            shown = when.isoformat() if when else ("-" if entry.wanted(config) else "off (not configured)")
+            print(f"{entry.name:<10} next {shown:<26} {entry.description}")
         return 0
     if not args.once:
         wait_for_database(config)
