@@ -146,6 +146,7 @@ def _due_deadlines() -> Select[Any]:
 
 @lru_cache(maxsize=2)
 def _quiet_cases(*, followed: bool) -> Select[Any]:
+    """`_quiet`, built once: two statements, each matching the partial index on its own."""
     return _quiet(followed=followed)
 
 
