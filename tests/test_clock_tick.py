@@ -148,19 +148,45 @@ def test_many_due_deadlines_are_marked_at_once_and_batched(guard: SellerGuard,
     assert reminders.run(guard, at + timedelta(minutes=5)).reminders == 0
 
 
-def test_a_tick_run_twice_queues_nothing_the_second_time(guard: SellerGuard) -> None:
+def test_two_ticks_before_any_batch_runs_deliver_each_reminder_once(guard: SellerGuard) -> None:
     opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
     _due(guard, _case(guard, "twice", opened), date(2026, 9, 8))
     _case(guard, "quiet", opened)
     at = opened + timedelta(days=8)
     first = reminders.run(guard, at)
     assert (first.reminders, first.nudges) == (1, 2)
+    with guard.db.read() as session:  # the tick marks nothing: it only finds and enqueues
+        assert session.scalar(select(func.count()).select_from(CaseDeadline)
+                              .where(CaseDeadline.reminded_at.is_not(None))) == 0
+    second = reminders.run(guard, at + timedelta(minutes=5))
+    assert (second.reminders, second.nudges) == (1, 2), "not marked yet: found again"
+    assert _drain(guard) == 2 + 3, "two batches, then one reminder and two nudges"
+    assert len(inbox.unseen(guard, "console", "twice")) == 2, "its reminder and its nudge"
+    assert len(inbox.unseen(guard, "console", "quiet")) == 1
+    third = reminders.run(guard, at + timedelta(minutes=10))
+    assert (third.reminders, third.nudges) == (0, 0)
+
+
+def test_a_case_closed_or_touched_between_tick_and_batch_gets_nothing(guard: SellerGuard) -> None:
+    opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    closed, touched, kept = (_case(guard, name, opened) for name in ("closed", "touched", "kept"))
+    for case_id in (closed, touched, kept):
+        _due(guard, case_id, date(2026, 9, 8))
+    at = opened + timedelta(days=8)
+    found = reminders.run(guard, at)
+    assert (found.reminders, found.nudges) == (3, 3)
+    guard.ctx.clock = lambda: at
+    CaseService(guard.ctx).update(closed, Owner("console", "closed"), status="closed")
+    CaseService(guard.ctx).set_step(touched, Owner("console", "touched"), "verify_notice", "done")
+    _drain(guard)
+    assert inbox.unseen(guard, "console", "closed") == []
+    [said] = inbox.unseen(guard, "console", "touched")
+    assert "2026-09-08" in said, "its deadline, but no nudge: it is not quiet any more"
+    assert len(inbox.unseen(guard, "console", "kept")) == 2
     with guard.db.read() as session:
-        queued = session.scalar(select(func.count()).select_from(Job))
-    second = reminders.run(guard, at)
-    assert (second.reminders, second.nudges) == (0, 0)
-    with guard.db.read() as session:
-        assert session.scalar(select(func.count()).select_from(Job)) == queued == 1
+        reminded = set(session.scalars(select(CaseDeadline.case_id)
+                                       .where(CaseDeadline.reminded_at.is_not(None))))
+    assert reminded == {touched, kept}, "the closed case is left unmarked"
 
 
 def test_a_batch_run_again_after_a_crash_delivers_each_reminder_once(guard: SellerGuard) -> None:
@@ -171,6 +197,7 @@ def test_a_batch_run_again_after_a_crash_delivers_each_reminder_once(guard: Sell
         [payload] = session.scalars(select(Job.payload).where(Job.kind == reminders.BATCH_KIND)).all()
     # its worker queued the notify jobs, then died before finishing the batch: it runs again
     assert batches.fan_out(guard, dict(payload)) == 2
+    assert batches.fan_out(guard, dict(payload)) == 0, "its marks are taken: nothing twice"
     assert _drain(guard) == 3, "the batch again, then a reminder and a nudge"
     said = inbox.unseen(guard, "console", "crash")
     assert len(said) == 2 and sum("2026-09-08" in text for text in said) == 1
@@ -185,11 +212,12 @@ def test_the_tick_statements_read_the_partial_indexes(guard: SellerGuard) -> Non
     opened = datetime(2026, 9, 1, 12, tzinfo=UTC)
     for n in range(3):
         _due(guard, _case(guard, f"p{n}", opened + timedelta(minutes=n)), date(2026, 9, 8))
-    reminders.run(guard, opened + timedelta(days=8))  # each case has its follow-up now
+    reminders.run(guard, opened + timedelta(days=8))
+    _drain(guard)  # each case has its follow-up now
     seen: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.startswith(("UPDATE case_deadlines", "INSERT INTO case_deadlines")):
+        if statement.startswith("SELECT"):
             seen.append((statement, parameters))
 
     event.listen(guard.db.engine, "before_cursor_execute", capture)
@@ -206,6 +234,6 @@ def test_the_tick_statements_read_the_partial_indexes(guard: SellerGuard) -> Non
             rows = conn.exec_driver_sql(explain + statement, parameters).all()
             plans.append("\n".join(str(row[-1]) for row in rows))
         conn.rollback()
-    assert len(plans) == 3, "mark deadlines, mark follow-ups, record first follow-ups"
+    assert len(plans) == 3, "due deadlines, quiet cases nudged before, quiet cases never nudged"
     assert "ix_case_deadlines_due_unreminded" in plans[0], plans[0]
     assert all("ix_cases_open_updated" in plan for plan in plans[1:]), plans[1:]

@@ -21,7 +21,7 @@ from chatbot.blocklist.models import AuditRow, Entry, Liveness
 from chatbot.db import Database
 from chatbot.db.models import DialogState, ProcessedDelivery
 from chatbot.evidence.models import SiteLookup
-from chatbot.jobs import Job, JobQueue
+from chatbot.jobs import Job, JobQueue, PermanentJobError
 from chatbot.net.fetcher import SafeFetcher
 from chatbot.schedule import digest, expiry, liveness, retention
 from chatbot.schedule.clock import enqueue_run, run_key
@@ -119,11 +119,18 @@ def test_liveness_rechecks_politely_and_reports_takedowns(app: SellerGuard, db: 
     assert figures["median_days_to_takedown"] == 10.0
 
 
+def _expire(app: SellerGuard, now: datetime) -> int:
+    """An expiry tick, then the worker's run of its batches; how many listings the tick found."""
+    found = expiry.run(app, now)
+    for_app(app, kinds=(expiry.BATCH_KIND,)).drain()
+    return found
+
+
 def test_expired_listings_go_back_to_review_in_the_open(app: SellerGuard, db: Database) -> None:
     app.settings = app.ctx.settings = replace(app.settings, listing_ttl_days=180)
     stale = _entry(db, "stale.example", listed_at=NOW - timedelta(days=181))
     fresh = _entry(db, "fresh.example", listed_at=NOW - timedelta(days=179))
-    assert expiry.run(app, NOW) == 1 and expiry.run(app, NOW) == 0
+    assert _expire(app, NOW) == 1 and _expire(app, NOW) == 0
     with db.read() as session:
         states = dict(session.execute(select(Entry.id, Entry.state)).all())
         audit = session.scalars(select(AuditRow).where(AuditRow.entry_id == stale)).one()
@@ -138,7 +145,7 @@ def test_expiry_writes_one_audit_row_per_listing_moved_saying_why(app: SellerGua
     listed = [NOW - timedelta(days=181 + n, microseconds=n * 1500) for n in range(3)]
     stale = [_entry(db, f"stale{n}.example", listed_at=at) for n, at in enumerate(listed)]
     reported = _entry(db, "queued.example", state="reported", listed_at=NOW - timedelta(days=400))
-    assert expiry.run(app, NOW) == 3
+    assert _expire(app, NOW) == 3
     with db.read() as session:
         rows = session.scalars(select(AuditRow).order_by(AuditRow.entry_id)).all()
         moved = dict(session.execute(select(Entry.id, Entry.updated_at)
@@ -150,6 +157,34 @@ def test_expiry_writes_one_audit_row_per_listing_moved_saying_why(app: SellerGua
         assert (row.actor, row.action, row.before, row.after, row.reason, row.created_at) == (
             "sellerguard:clock", "expire", "listed", "reported", "not re-confirmed in 180 days", NOW)
         assert set(row.detail) == {"listed_at"} and datetime.fromisoformat(row.detail["listed_at"]) == at
+
+
+def test_expiry_ticks_find_and_the_batches_move_each_listing_once(
+        app: SellerGuard, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(expiry, "BATCH", 2)
+    app.settings = app.ctx.settings = replace(app.settings, listing_ttl_days=180)
+    stale = [_entry(db, f"stale{n}.example", listed_at=NOW - timedelta(days=181)) for n in range(3)]
+    assert expiry.run(app, NOW) == 3
+    assert expiry.run(app, NOW + timedelta(minutes=1)) == 3, "nothing moved yet: found again"
+    with db.read() as session:
+        assert set(session.scalars(select(Entry.state))) == {"listed"}, "the tick writes no listing"
+        payloads = session.scalars(select(Job.payload).where(Job.kind == expiry.BATCH_KIND)).all()
+    assert sorted(len(payload["entries"]) for payload in payloads) == [1, 1, 2, 2]
+    # a moderator approves one again before the batches run: it stays listed
+    with db.session() as session:
+        session.get(Entry, stale[0]).listed_at = NOW
+    assert for_app(app, kinds=(expiry.BATCH_KIND,)).drain() == 4
+    assert expiry.move(app, dict(payloads[0])) == 0, "a batch run again moves nothing twice"
+    with db.read() as session:
+        states = dict(session.execute(select(Entry.id, Entry.state)).all())
+        audited = session.scalars(select(AuditRow.entry_id).order_by(AuditRow.entry_id)).all()
+    assert states == {stale[0]: "listed", stale[1]: "reported", stale[2]: "reported"}
+    assert audited == stale[1:], "one audit row per listing moved"
+
+
+def test_a_malformed_expiry_batch_fails_for_good(app: SellerGuard) -> None:
+    with pytest.raises(PermanentJobError, match="malformed"):
+        expiry.move(app, {"entries": [1]})
 
 
 def test_one_digest_reaches_the_moderators_channel_however_many_clocks(

@@ -1,13 +1,16 @@
-"""`reminders.batch`: the worker's half of a clock tick, one notify job per marked reminder.
+"""`reminders.batch`: the worker's half of a clock tick, which marks and delivers.
 
-A tick (chatbot/schedule/reminders.py) marks its due deadlines and quiet cases and queues their
-ids in `reminders.batch` jobs. Running one reads those deadlines and cases and queues, in one
-transaction, a `notify.<platform>` job (or an inbox row's job) per reminder saying what to remind
-of (chatbot/schedule/messages.py renders the words when it is sent). Each has the unique key the
-reminder has ("reminder:<deadline id>:<date>"; "nudge:<case id>:<tick time>", as one tick only
-marks a quiet spell), so a batch run again after its worker died queues nothing twice. A case
-closed since the tick gets nothing; so does a quiet case with no step left to do (its follow-up
-says {"nudge": false}, and the case page leaves it out).
+A tick (chatbot/schedule/reminders.py) finds its due deadlines and quiet cases and queues their
+ids in `reminders.batch` jobs. Running one, in one transaction: marks those deadlines reminded at
+the tick's time and records those cases' follow-ups (each statement restricted to the batch's ids
+and checking again that the reminder is still due: not marked, case open, case still quiet), then
+reads the rows it marked and queues a `notify.<platform>` job (or an inbox row's job) per reminder
+saying what to remind of (chatbot/schedule/messages.py renders the words when it is sent). Only
+the first mark of a row returns it, so two ticks queueing the same reminder, or a batch run again
+after its worker died, deliver it once; each job also has the unique key of its reminder
+("reminder:<deadline id>:<date>"; "nudge:<case id>:<tick time>"). A case closed or touched since
+the tick gets nothing; so does a quiet case with no step left to do (its follow-up says
+{"nudge": false}, and the case page leaves it out).
 """
 
 from __future__ import annotations
@@ -23,15 +26,27 @@ from chatbot.i18n import normalize_lang
 from chatbot.jobs import JobQueue, PermanentJobError, Runner
 from chatbot.notices.checklists import checklist
 from chatbot.schedule.messages import DeadlineMessage, Message, NudgeMessage
-from chatbot.schedule.reminders import BATCH_KIND, FOLLOW_UP, OPEN, cases, deadlines, notify_kind
+from chatbot.schedule.reminders import (
+    BATCH_KIND,
+    FOLLOW_UP,
+    OPEN,
+    cases,
+    cutoff,
+    deadlines,
+    insert_follow_ups,
+    mark_deadlines,
+    mark_follow_ups,
+    notify_kind,
+)
 
 Job = tuple[str, dict[str, Any], str]  # (kind, payload, unique key), as JobQueue.add_many takes
 
 
 def fan_out(guard: SellerGuard, payload: dict[str, Any]) -> int:
-    """Queue the notify job of each reminder a `reminders.batch` payload lists ({"at": ISO-8601
-    UTC, "deadlines": [deadline id, …], "nudges": [case id, …]}); how many it queued or found
-    queued already. A payload of the wrong shape raises PermanentJobError."""
+    """Mark each reminder a `reminders.batch` payload lists ({"at": ISO-8601 UTC, "deadlines":
+    [deadline id, …], "nudges": [case id, …]}) that is still due, and queue its notify job; how
+    many it queued (0 for those marked before). A payload of the wrong shape raises
+    PermanentJobError."""
     try:
         at = datetime.fromisoformat(str(payload["at"]))
         due = [int(item) for item in payload.get("deadlines") or []]
@@ -40,10 +55,25 @@ def fan_out(guard: SellerGuard, payload: dict[str, Any]) -> int:
         raise PermanentJobError(f"a reminders batch is malformed: {type(exc).__name__}: {exc}") from None
     kinds: dict[str, str] = {}  # platform -> job kind, asked once per batch
     queue = JobQueue(guard.db, clock=lambda: at)
-    with guard.db.engine.begin() as conn:
+    with guard.db.engine.begin() as conn:  # marks and notify jobs commit together, or neither
+        due, quiet = _mark(guard, conn, at, due, quiet)
         jobs = _deadline_jobs(guard, conn, kinds, due) + _nudge_jobs(guard, conn, kinds, quiet, at)
         queue.add_many(conn, jobs)
     return len(jobs)
+
+
+def _mark(guard: SellerGuard, conn: Connection, at: datetime, due: list[int],
+          quiet: list[int]) -> tuple[list[int], list[int]]:
+    """Mark the deadlines `due` and the follow-ups of the cases `quiet` that are still due at
+    `at`; (deadline ids, case ids) marked by this call."""
+    params = {"now": at, "cutoff": cutoff(at, guard.settings)}
+    if due:
+        due = [row[0] for row in conn.execute(mark_deadlines(), {**params, "ids": due})]
+    if quiet:
+        ids = {**params, "ids": quiet}
+        marked = [row[0] for row in conn.execute(mark_follow_ups(), ids)]
+        quiet = marked + [row[0] for row in conn.execute(insert_follow_ups(conn.dialect.name), ids)]
+    return due, quiet
 
 
 def _deadline_jobs(guard: SellerGuard, conn: Connection, kinds: dict[str, str], ids: list[int]) -> list[Job]:

@@ -17,7 +17,8 @@ from chatbot.wecom import robot
 
 log = logging.getLogger(__name__)
 
-__all__ = ["batches", "inbox"]  # imported for their reminders.batch and notify.inbox kinds
+# imported for their reminders.batch and notify.inbox kinds (expiry registers expiry.batch)
+__all__ = ["batches", "inbox"]
 
 
 def _at(payload: dict[str, Any]) -> datetime:
