@@ -199,3 +199,49 @@ def test_reminders_cli_shows_and_marks(guard: SellerGuard, run_cli: Callable[...
     shown = run_cli("reminders", "--user", "dave")
     assert shown.returncode == 0 and "While you were away" in shown.stdout and f"#{case_id}" in shown.stdout
     assert "No reminders waiting" in run_cli("reminders", "--user", "dave").stdout
+
+
+def test_reminders_cli_works_out_due_reminders_itself(guard: SellerGuard,
+                                                      run_cli: Callable[..., Any]) -> None:
+    """No clock or worker ran: `sellerguard reminders`, like `chat`, works out what came due."""
+    case_id = _case(guard, Owner("console", "erin"), datetime(2026, 8, 1, tzinfo=UTC))
+    _deadline(guard, case_id, "inventory_removal", date(2026, 10, 30))
+    shown = run_cli("reminders", "--user", "erin")
+    assert shown.returncode == 0 and f"#{case_id}" in shown.stdout, shown.stdout
+    assert "No reminders waiting" in run_cli("reminders", "--user", "erin").stdout
+
+
+def test_a_sellers_lang_choice_wins_over_the_cases_language(guard: SellerGuard) -> None:
+    from chatbot.conversation import Incoming
+
+    case_id = _case(guard, Owner("console", "frank"), datetime(2026, 8, 1, tzinfo=UTC), lang="en")
+    guard.handle(Incoming(platform="console", user="frank", text="/lang zh"))
+    _deadline(guard, case_id, "inventory_removal", date(2026, 10, 30))
+    _tick(guard, datetime(2026, 10, 30, 16, 0, tzinfo=UTC))
+    guard.ctx.clock = lambda: datetime(2026, 10, 30, 16, 1, tzinfo=UTC)
+    assert _drain(guard) == 1
+    texts = inbox.unseen(guard, "console", "frank")
+    assert texts == [texts[0]] and texts[0].startswith(f"案件 #{case_id} 提醒")
+    assert inbox.away_lang(guard, "console", "frank", texts) == "zh-Hans"
+
+
+def test_without_a_choice_the_heading_speaks_the_reminders_language(guard: SellerGuard) -> None:
+    case_id = _case(guard, Owner("console", "gina"), datetime(2026, 8, 1, tzinfo=UTC), lang="zh-Hant")
+    _deadline(guard, case_id, "inventory_removal", date(2026, 10, 30))
+    _tick(guard, datetime(2026, 10, 30, 16, 0, tzinfo=UTC))
+    guard.ctx.clock = lambda: datetime(2026, 10, 30, 16, 1, tzinfo=UTC)
+    _drain(guard)
+    texts = inbox.unseen(guard, "console", "gina")
+    assert len(texts) == 1 and inbox.away_lang(guard, "console", "gina", texts) == "zh-Hant"
+
+
+def test_a_deadline_already_past_is_not_announced_as_ahead() -> None:
+    from chatbot.schedule.messages import DeadlineMessage
+
+    message = DeadlineMessage(7, "inventory_removal", date(2024, 6, 10), "en", {"from": "2024-03-12"})
+    assert "Resolve or appeal before then" in message.text(today=date(2024, 6, 10))
+    late = message.text(today=date(2026, 12, 1))
+    assert "2024-06-10" in late and "already passed" in late and "before then" not in late
+    later = date(2026, 1, 1)
+    assert "已经过去" in DeadlineMessage(7, "apex_response", date(2024, 6, 10), "zh-Hans").text(later)
+    assert "already passed" in DeadlineMessage(7, "made_up_kind", date(2024, 6, 10), "en").text(later)

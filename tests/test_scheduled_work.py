@@ -270,3 +270,18 @@ def test_settings_for_the_clock_are_checked() -> None:
             load_settings(dict([env]))
 
 
+
+
+def test_a_digest_with_nowhere_to_go_is_said_in_the_log(app: SellerGuard,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    app.settings = app.ctx.settings = replace(app.settings, slack_bot_token="", slack_digest_channel="C0MODS",
+                                              wecom_robot_webhook="")
+    with caplog.at_level("WARNING", logger="chatbot.schedule.digest"):
+        assert digest.run(app, NOW, "2026-11-30T09:00:00+08:00") == []
+    assert "SLACK_BOT_TOKEN and SLACK_DIGEST_CHANNEL" in caplog.text
+
+
+def test_jobs_list_refuses_a_limit_out_of_range(run_cli: Callable[..., Any]) -> None:
+    for bad in ("0", "-1", "10001"):
+        refused = run_cli("jobs", "list", "--limit", bad)
+        assert refused.returncode == 2 and "--limit must be between 1 and 10000" in refused.stderr

@@ -123,7 +123,10 @@ def test_the_clock_schedules_notices_only_with_a_group_robot(bot: SellerGuard, f
 
 def test_clock_list_says_the_notices_job_is_off_without_a_group_robot(run_cli: Callable[..., Any]) -> None:
     off = run_cli("clock", "--list", env={"WECOM_ROBOT_WEBHOOK": ""})
-    assert off.returncode == 0 and re.search(r"^notices\s+next off \(not configured\)", off.stdout, re.M)
+    assert off.returncode == 0
+    assert re.search(r"^notices\s+next off \(set WECOM_ROBOT_WEBHOOK\)", off.stdout, re.M), off.stdout
+    refused = run_cli("clock", "--once", "notices", env={"WECOM_ROBOT_WEBHOOK": ""})
+    assert refused.returncode == 2 and "WECOM_ROBOT_WEBHOOK" in refused.stderr
     robot_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
     on = run_cli("clock", "--list", env={"WECOM_ROBOT_WEBHOOK": robot_url})
     assert re.search(r"^notices\s+next \d{4}-\d\d-\d\dT", on.stdout, re.M), on.stdout

@@ -41,7 +41,9 @@ def _direct_messages(guard: SellerGuard) -> Runner:
     client = _client(guard)
 
     def run(payload: dict[str, Any]) -> None:
-        user, text = payload.get("user"), messages.text_of(payload)
+        user = payload.get("user")
+        lang = messages.chosen_lang(guard, "slack", user) if isinstance(user, str) else None
+        text = messages.text_of(payload, lang, guard.ctx.clock().date())
         if not isinstance(user, str) or not user or not text:
             raise PermanentJobError("notify.slack needs a user id and a text or message")
 

@@ -8,11 +8,9 @@ import sys
 from chatbot.adapters.console import ConsoleChat
 from chatbot.app import SellerGuard
 from chatbot.cli.common import default_user, open_app, parse_actor
-from chatbot.conversation import Incoming
 from chatbot.i18n import normalize_lang, t
 
 # What `chat` runs itself, with no worker.
-LOCAL_KINDS = ("scheduled.reminders", "reminders.batch", "notify.inbox")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,20 +46,16 @@ def while_away(app: SellerGuard, platform: str, user: str) -> str:
     default needs no other process), then this user's unread ones are returned as one text
     ("" when there are none) and marked read. A database error leaves them for next time."""
     import logging
-    from datetime import UTC, datetime
 
     from chatbot.schedule import inbox
-    from chatbot.schedule.clock import enqueue_run
-    from chatbot.worker import for_app
 
     try:
-        enqueue_run(app, "reminders", datetime.now(UTC))
-        for_app(app, kinds=LOCAL_KINDS).drain()
+        inbox.catch_up(app)
         texts = inbox.unseen(app, platform, user)
     except Exception:
         logging.getLogger(__name__).exception("could not look for reminders")
         return ""
     if not texts:
         return ""
-    lang = app.resolve_lang(Incoming(platform=platform, user=user))
+    lang = inbox.away_lang(app, platform, user, texts)
     return "\n".join([t("schedule.away_title", lang), *(f"• {text}" for text in texts)])

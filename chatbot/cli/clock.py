@@ -45,13 +45,17 @@ def run(args: argparse.Namespace) -> int:
         upcoming = dict(next_runs(config, datetime.now(UTC)))
         for entry in SCHEDULE:
             when = upcoming.get(entry.name)
-            shown = when.isoformat() if when else ("-" if entry.wanted(config) else "off (not configured)")
+            off = f"off (set {entry.needs})"
+            shown = when.isoformat() if when else ("-" if entry.wanted(config) else off)
             print(f"{entry.name:<10} next {shown:<26} {entry.description}")
         return 0
     if not args.once:
         wait_for_database(config)
     guard = open_app(config)
     if args.once:
+        entry = next(e for e in SCHEDULE if e.name == args.once)
+        if not entry.wanted(config):
+            fail(f"the {entry.name} job is off: set {entry.needs} to turn it on (see `clock --list`).")
         moment = _moment(args.now)
         job = enqueue_run(guard, args.once, moment)
         key = run_key(args.once, moment, config)

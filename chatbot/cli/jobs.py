@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from chatbot.cli.common import open_app
+from chatbot.cli.common import fail, open_app
 from chatbot.jobs import FAILED, JobQueue, JobView
 
 
@@ -28,10 +28,12 @@ def as_dict(job: JobView) -> dict[str, object]:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if not 1 <= args.limit <= 10_000:
+        fail(f"--limit must be between 1 and 10000 (got {args.limit}).")
     guard = open_app()
     try:
         jobs = JobQueue(guard.db).recent(state=FAILED if args.failed else args.state,
-                                         limit=max(1, min(args.limit, 10_000)))
+                                         limit=args.limit)
     finally:
         guard.close()
     if args.json:

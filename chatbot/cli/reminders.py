@@ -17,15 +17,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatbot.conversation import Incoming
     from chatbot.i18n import t
     from chatbot.schedule import inbox
 
     guard = open_app()
     platform, user = parse_actor(args.user or default_user())
     try:
+        inbox.catch_up(guard)  # as `sellerguard chat` does: no clock or worker needs to run
         texts = inbox.unseen(guard, platform, user, mark=not args.keep)
-        lang = guard.resolve_lang(Incoming(platform=platform, user=user))
+        lang = inbox.away_lang(guard, platform, user, texts)
     finally:
         guard.close()
     if args.json:

@@ -39,6 +39,7 @@ class Scheduled:
     cron: Callable[[Settings], dict[str, str]]
     description: str
     wanted: Callable[[Settings], bool] = lambda settings: True  # off: never scheduled
+    needs: str = ""  # the setting that turns it on, when `wanted` can say no
 
 
 def _daily(hhmm: Callable[[Settings], str]) -> Callable[[Settings], dict[str, str]]:
@@ -57,7 +58,7 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("retention", _daily(lambda s: "05:00"), "prune old jobs, deliveries, dialogs, page words"),
     Scheduled("notices", lambda s: {"minute": "*"},
               "new reports and appeals to the WeCom moderators' group, every minute",
-              wanted=lambda s: bool(s.wecom_robot_webhook)),
+              wanted=lambda s: bool(s.wecom_robot_webhook), needs="WECOM_ROBOT_WEBHOOK"),
 )
 NAMES = tuple(entry.name for entry in SCHEDULE)
 

@@ -4,6 +4,7 @@ SLACK_DIGEST_CHANNEL, the WeCom group robot when that platform registers its cha
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,6 +19,8 @@ from chatbot.schedule import times
 from chatbot.schedule.expiry import ACTOR
 
 FAILED_SHOWN = 5
+
+log = logging.getLogger(__name__)
 
 
 def text(guard: SellerGuard, now: datetime, lang: Lang | None = None) -> str:
@@ -52,6 +55,9 @@ def run(guard: SellerGuard, now: datetime, run_at: str) -> list[str]:
     body = text(guard, now)
     queue = JobQueue(guard.db, clock=lambda: now)
     kinds = jobkinds.channels(guard.settings)
+    if not kinds:  # said, not silently dropped: the operator finds it in the worker's log
+        log.warning("the moderators' digest has nowhere to go: set SLACK_BOT_TOKEN and "
+                    "SLACK_DIGEST_CHANNEL, or WECOM_ROBOT_WEBHOOK")
     for kind in kinds:
         key = f"digest:{run_at}:{kind}"
         queue.enqueue(kind, {"text": body, "key": key}, unique_key=key)

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from chatbot import jobkinds
 from chatbot.app import SellerGuard
+from chatbot.conversation import Incoming, Lang
 from chatbot.db.base import utcnow
 from chatbot.db.models import ProcessedDelivery
+from chatbot.i18n import detect_lang
 from chatbot.jobs import PermanentJobError, Runner
 from chatbot.schedule import messages
 from chatbot.schedule.models import InboxItem
@@ -36,7 +38,10 @@ def unseen(guard: SellerGuard, platform: str, user: str, *, mark: bool = True,
 @jobkinds.register(INBOX_KIND)
 def _inbox(guard: SellerGuard) -> Runner:
     def run(payload: dict[str, Any]) -> None:
-        platform, user, text = payload.get("platform"), payload.get("user"), messages.text_of(payload)
+        platform, user = payload.get("platform"), payload.get("user")
+        today = guard.ctx.clock().date()
+        text = (messages.text_of(payload, messages.chosen_lang(guard, platform, user), today)
+                if isinstance(platform, str) and isinstance(user, str) else "")
         if not all(isinstance(v, str) and v for v in (platform, user, text)):
             raise PermanentJobError("notify.inbox needs platform, user and a text or message")
 
@@ -51,3 +56,26 @@ def _inbox(guard: SellerGuard) -> Runner:
             return
 
     return run
+
+
+LOCAL_KINDS = ("scheduled.reminders", "reminders.batch", INBOX_KIND)
+
+
+def catch_up(guard: SellerGuard, now: datetime | None = None) -> None:
+    """Work out the reminders that came due while no clock or worker ran (the embedded default
+    needs no other process): a reminders run as of `now`, and the jobs it leads to for the
+    terminal. Database errors propagate."""
+    from chatbot.schedule.clock import enqueue_run
+    from chatbot.worker import for_app
+
+    enqueue_run(guard, "reminders", now or utcnow())
+    for_app(guard, kinds=LOCAL_KINDS).drain()
+
+
+def away_lang(guard: SellerGuard, platform: str, user: str, texts: list[str]) -> Lang:
+    """The language of the "while you were away" heading: the seller's `/lang` choice, else
+    the language the reminders are written in (their cases'), so heading and lines agree."""
+    lang, chosen = guard.choose_lang(Incoming(platform=platform, user=user))
+    if chosen or not texts:
+        return lang
+    return detect_lang(texts[0]) or lang

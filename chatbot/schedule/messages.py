@@ -9,14 +9,17 @@ digest's channel posts) are sent as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chatbot.conversation import Lang
+from chatbot.conversation import Incoming, Lang
 from chatbot.i18n import normalize_lang, t
 from chatbot.jobs import PermanentJobError
 from chatbot.notices.checklists import checklist
+
+if TYPE_CHECKING:
+    from chatbot.app import SellerGuard
 
 DEADLINE, NUDGE = "deadline", "nudge"
 # Deadline kinds with their own wording; any other kind gets the general one.
@@ -34,7 +37,16 @@ class DeadlineMessage:
     lang: Lang
     note: dict[str, Any] = field(default_factory=dict)
 
-    def text(self) -> str:
+    def text(self, today: date | None = None) -> str:
+        """The reminder in `lang`; once `today` is past its date (a case opened from an old
+        notice), it says the date has passed instead of asking to act before it."""
+        if today is not None and self.due < today:
+            try:
+                what = t(f"notice.deadline.{self.kind}", self.lang)
+            except KeyError:  # a kind without a label of its own
+                what = self.kind
+            return t("schedule.reminder.passed", self.lang, case=self.case, what=what,
+                     due=self.due.isoformat())
         names = self.note.get("holidays") or []
         params = {"case": self.case, "due": self.due.isoformat(), "start": self.note.get("from", ""),
                   "filed": self.note.get("filed", ""), "kind": self.kind,
@@ -61,7 +73,7 @@ class NudgeMessage:
     days: int
     lang: Lang
 
-    def text(self) -> str:
+    def text(self, today: date | None = None) -> str:
         found = checklist(self.complaint_type).step(self.step)
         title = found.title(self.lang) if found else self.step  # a step renamed since: its id
         return t("schedule.nudge", self.lang, case=self.case, count=self.todo, days=self.days, step=title)
@@ -91,11 +103,22 @@ def read(fields: dict[str, Any]) -> Message:
     raise PermanentJobError(f"a reminder's message is about {fields.get('about')!r}, not a deadline or nudge")
 
 
-def text_of(payload: dict[str, Any]) -> str:
-    """The text a `notify.*` job sends: its ready `text`, else its `message` rendered now; ""
-    when the payload has neither (the runner refuses it)."""
+def chosen_lang(guard: SellerGuard, platform: str, user: str) -> Lang | None:
+    """The seller's own `/lang` choice (on this account or a linked one), or None: a reminder
+    is then written in its case's language."""
+    lang, chosen = guard.choose_lang(Incoming(platform=platform, user=user))
+    return lang if chosen else None
+
+
+def text_of(payload: dict[str, Any], lang: Lang | None = None, today: date | None = None) -> str:
+    """The text a `notify.*` job sends: its ready `text`, else its `message` rendered now — in
+    `lang` when given (the seller's own `/lang` choice, which wins over the case's language),
+    as of `today`; "" when the payload has neither (the runner refuses it)."""
     ready = payload.get("text")
     if isinstance(ready, str) and ready:
         return ready
     fields = payload.get("message")
-    return read(fields).text() if isinstance(fields, dict) else ""
+    if not isinstance(fields, dict):
+        return ""
+    message = read(fields)
+    return (replace(message, lang=lang) if lang else message).text(today)
