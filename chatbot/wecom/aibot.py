@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from chatbot.adapters import lookups
 from chatbot.adapters import wecom_render as render
 from chatbot.app import SellerGuard
-from chatbot.conversation import Action, Incoming
+from chatbot.conversation import Action, Incoming, Lang
 from chatbot.i18n import detect_lang, normalize_lang, t
 from chatbot.jobs import JobQueue
 from chatbot.wecom import chat, store
@@ -63,11 +63,17 @@ def to_incoming(msg: BotMessage) -> Incoming:
                          channel=msg.conversation, message_id=msg.msgid)
 
 
+def reply_lang(guard: SellerGuard, text: str) -> Lang:
+    """The language to answer `text` in without the database (the ack's path, or when the
+    database failed): the one it is written in, else the deployment's default."""
+    return detect_lang(text) or normalize_lang(guard.settings.default_lang) or "en"
+
+
 def placeholder(guard: SellerGuard, msg: Incoming) -> str:
     """The first frame's text, worked out without the database (it is on the ack's path)."""
     if not chat.is_slow(msg):
         return WORKING
-    lang = detect_lang(msg.text) or normalize_lang(guard.settings.default_lang) or "en"
+    lang = reply_lang(guard, msg.text)
     words = msg.text.split()
     target = words[1][:200] if len(words) > 1 else ""
     return render.escape(t("wecom.checking", lang, target=target) if target
@@ -158,7 +164,7 @@ class AiBot:
             self.wake()
 
     def _tell_not_stored(self, msg: BotMessage) -> None:
-        lang = detect_lang(msg.text) or normalize_lang(self.guard.settings.default_lang) or "en"
+        lang = reply_lang(self.guard, msg.text)
         text = render.escape(t("wecom.not_stored", lang))
         # No job exists, so nothing else will use this response_url: no claim (the database
         # that just failed would be needed for it).

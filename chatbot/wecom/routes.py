@@ -127,7 +127,8 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
         # nonce in their own commit before acting.
         msg = bot_message(gate.verify(signed, encrypt))
         if msg.kind == "text":  # its stream is read with the nonce: stored means a re-delivery
-            stream = gate.unseen(signed, stream_key(msg)).get(stream_key(msg))
+            key = stream_key(msg)
+            stream = gate.unseen(signed, key).get(key)
             frame = bot.first_frame(msg, stream)
             record = partial(gate.record_on, signed=signed)
             return frame, partial(bot.store_message, msg, record, frame["stream"]["content"])
