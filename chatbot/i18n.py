@@ -80,11 +80,13 @@ def detect_lang(text: str, prefer: Lang | None = None) -> Lang | None:
 
 
 def to_simplified(text: str) -> str:
-    return _T2S.convert(text)
+    """`text` in Simplified characters (OpenCC t2s); ASCII text is returned as it is, unread."""
+    return text if text.isascii() else _T2S.convert(text)
 
 
 def to_traditional(text: str) -> str:
-    return _S2T.convert(text)
+    """`text` in Traditional characters (OpenCC s2t); ASCII text is returned as it is, unread."""
+    return text if text.isascii() else _S2T.convert(text)
 
 
 def normalize_lang(value: str | None) -> Lang | None:

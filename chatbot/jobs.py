@@ -27,6 +27,7 @@ from chatbot.db import Database
 from chatbot.db.base import Base, UTCDateTime, utcnow
 from chatbot.db.inserts import insert_ignore, insert_ignore_many
 from chatbot.db.models import ProcessedDelivery
+from chatbot.db.prepared import execute
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ _JOBS = Job.__table__
 # Built once: a job goes in as parameters, so its compiled form is reused (a hot path: the
 # webhook's commit after its answer).
 _INSERT_RETURNING_ID = _JOBS.insert().returning(_JOBS.c.id)
+_ENQUEUED = ("kind", "payload", "state", "attempts", "error", "created_at", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,10 @@ class JobQueue:
         if delivery_key and not insert_ignore(conn, ProcessedDelivery.__table__,
                                               {"key": delivery_key[:255], "created_at": now}):
             return None
-        return int(conn.execute(_INSERT_RETURNING_ID, {
+        [(job_id,)] = execute(conn, _INSERT_RETURNING_ID, {
             "kind": kind, "payload": payload, "state": QUEUED, "attempts": 0, "error": "",
-            "created_at": now, "updated_at": now}).scalar_one())
+            "created_at": now, "updated_at": now}, keys=_ENQUEUED)
+        return int(job_id)
 
     def claim(self, kinds: Collection[str] | None = None) -> Claimed | None:
         """Take the oldest runnable job (queued, or running with an expired lease) atomically,

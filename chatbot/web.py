@@ -120,18 +120,31 @@ def page_routes(ctx: Context) -> list[BaseRoute]:
     return routes(ctx)
 
 
-SWITCH_SECONDS = 0.001
+SWITCH_SECONDS = 0.0002
+YOUNG = 700  # Python's own threshold for a collection of the youngest objects
+AUTOMATIC = 20 * YOUNG  # the threshold left to Python, where `tidy` is not called often enough
 
 
 def settle() -> None:
     """Call once the app is built: what exists at start-up lives for the whole process, so
-    freezing it keeps the collector's full passes (pauses in the middle of an ack) short. And
-    threads busy after an acknowledgement (storing a job, a worker's lookup) hand the
-    interpreter to a request that arrives meanwhile within SWITCH_SECONDS, not Python's default
-    5 ms: a short time slice trades a little throughput for the acknowledgement's tail."""
+    freezing it keeps the collector's full passes (pauses in the middle of an ack) short; young
+    collections are left to `tidy`, called where no answer waits, with Python's own trigger
+    kept further off as a safety net. And threads busy after an acknowledgement (storing a job,
+    a worker's lookup) hand the interpreter to a request that arrives meanwhile within
+    SWITCH_SECONDS, not Python's default 5 ms: a short time slice trades a little throughput
+    for the acknowledgement's tail."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(AUTOMATIC, *gc.get_threshold()[1:])
     sys.setswitchinterval(SWITCH_SECONDS)
+
+
+def tidy() -> None:
+    """Collect the young objects if Python's own threshold has passed: called by the threads
+    that work after an answer, so a collection's pause (up to a few ms) falls between requests
+    instead of inside one."""
+    if gc.get_count()[0] > YOUNG:
+        gc.collect(1)
 
 
 def create_app(ctx: Context, bolt: App | None, extra: Sequence[BaseRoute] = ()) -> Starlette:

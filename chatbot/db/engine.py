@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from chatbot.db.prepared import prepared
 
 
 class DatabaseError(RuntimeError):
@@ -25,6 +29,11 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")  # wait for a concurrent writer, don't fail
     cursor.close()
+
+
+def _local_file(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
 def make_engine(url: str) -> Engine:
@@ -67,6 +76,8 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
         self._single_reads = self.engine.execution_options(read_only=True, single_read=True)
+        self._held = threading.local()  # per thread: a driver connection for `read_here`
+        self._local_file = _local_file(url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -103,6 +114,37 @@ class Database:
         with self._single_reads.connect() as conn:
             yield conn
 
+    @property
+    def reads_wait_for_nothing(self) -> bool:
+        """True for a SQLite file: in WAL mode a single read waits for no writer, no network and
+        (through `read_here`) no pool, so an event loop may run it itself: it costs less
+        (~0.03 ms) than handing it to a thread and back (~0.4 ms). Never a network database."""
+        return self._local_file
+
+    def read_here(self, statement: Select[Any], params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of ONE read statement, compiled once (chatbot/db/prepared.py) and run on a
+        driver connection the calling thread (an event loop's) keeps for itself: no pool to wait
+        for, ~0.03 ms instead of ~0.18 through `reading`. Only where `reads_wait_for_nothing`.
+        The driver's errors pass through; the connection is then opened afresh next time."""
+        held = getattr(self._held, "connection", None)
+        if held is None:
+            if not self.reads_wait_for_nothing:
+                raise ValueError("read_here is for SQLite files only")
+            # The driver's own connection, outside the pool: a thread keeps it for good.
+            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+            held = self._held.connection = self.engine.dialect.connect(*cargs, **cparams)
+            _sqlite_pragmas(held, None)
+        try:
+            cursor = held.cursor()
+            try:
+                return prepared(statement, self.engine.dialect)(cursor, params)
+            finally:
+                cursor.close()
+        except Exception:
+            self._held.connection = None
+            held.close()
+            raise
+
     def check(self) -> None:
         """Open a connection once, turning driver errors into one readable line."""
         try:
@@ -118,3 +160,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        held = getattr(self._held, "connection", None)
+        if held is not None:
+            self._held.connection = None
+            held.close()

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from chatbot.db.prepared import execute
+
 
 @cache
 def _ignoring(dialect: str, table: Table) -> Insert:
@@ -25,8 +27,9 @@ def _ignoring(dialect: str, table: Table) -> Insert:
 
 def insert_ignore(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert `row` unless its key exists (SQLite and PostgreSQL `ON CONFLICT DO NOTHING`);
-    True when it was inserted. Works inside the caller's transaction."""
-    return conn.execute(_ignoring(conn.dialect.name, table), row).first() is not None
+    True when it was inserted. Works inside the caller's transaction, on its driver cursor
+    (chatbot/db/prepared.py: a hot path, after every callback)."""
+    return bool(execute(conn, _ignoring(conn.dialect.name, table), row, keys=sorted(row)))
 
 
 def insert_ignore_many(on: Session | Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -49,9 +49,9 @@ def stream_id(msg: BotMessage) -> str:
     return "sg" + hashlib.sha1(msg.delivery_key.encode()).hexdigest()[:22]
 
 
-def stream_key(msg: BotMessage) -> str:
-    """Where the message's stream is kept (chatbot/wecom/store.py)."""
-    return f"stream:{stream_id(msg)}"
+def stream_key(sid: str) -> str:
+    """Where the stream `sid` is kept (chatbot/wecom/store.py)."""
+    return f"stream:{sid}"
 
 
 def stream_frame(sid: str, content: str, finish: bool) -> dict[str, Any]:
@@ -138,13 +138,14 @@ class AiBot:
             first = self.accept(msg, conn)
         return self.after_accept(msg, first)
 
-    def first_frame(self, msg: BotMessage, stream: dict[str, Any] | None) -> dict[str, Any]:
+    def first_frame(self, msg: BotMessage, stream: dict[str, Any] | None) -> dict[str, Any] | None:
         """The answer to a message before anything is written (the webhook's fast path), given
         its stream's stored state (`stream_key`, read with the nonce): the stream's current frame
-        when it was stored already (a re-delivery), else the first frame `accept` will store."""
+        when it was stored already (a re-delivery), else the first frame `accept` will store.
+        None as in `frame_from`."""
         sid = stream_id(msg)
         if stream is not None:
-            return self.on_refresh(sid)
+            return self.frame_from(sid, stream)
         return stream_frame(sid, placeholder(self.guard, to_incoming(msg)), False)
 
     def store_message(self, msg: BotMessage, record: Callable[[Connection], bool],
@@ -199,23 +200,36 @@ class AiBot:
         }, delivery_key=msg.delivery_key)
         if job is None:  # a re-delivery: the same stream, no second job
             return None
-        store.claim_on(conn, f"stream:{sid}", now, STREAM_TTL_SECONDS,
+        store.claim_on(conn, stream_key(sid), now, STREAM_TTL_SECONDS,
                        value={"started": now.timestamp(), "content": first, "finish": False})
         return first
 
-    def on_refresh(self, sid: str) -> dict[str, Any]:
-        now = self.clock()
-        state = store.get(self.db, f"stream:{sid}", now)
+    def frame_from(self, sid: str, state: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A refresh's answer worked out from the stream's stored state alone (None: not stored
+        yet); None when the stream's time is up, as closing it is a write (`on_refresh`)."""
         if state is None:
             return stream_frame(sid, WORKING, False)
+        content = str(state.get("content", ""))
         if state.get("finish"):
-            return stream_frame(sid, str(state.get("content", "")), True)
-        if now.timestamp() - float(state.get("started", now.timestamp())) > STREAM_SECONDS:
-            if store.claim(self.db, f"decided:{sid}", now, STREAM_TTL_SECONDS, value={"via": "url"}):
-                return stream_frame(sid, str(state.get("content", "")), True)
-            state = store.get(self.db, f"stream:{sid}", now) or state  # the job just finished it
-            return stream_frame(sid, str(state.get("content", "")), True)
-        return stream_frame(sid, str(state.get("content", "")), False)
+            return stream_frame(sid, content, True)
+        now = self.clock().timestamp()
+        if now - float(state.get("started", now)) > STREAM_SECONDS:
+            return None
+        return stream_frame(sid, content, False)
+
+    def on_refresh(self, sid: str, state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A refresh's answer (reading the stream unless its `state` was read already): its
+        current content, and past `STREAM_SECONDS` the stream closed, the result going through
+        response_url unless the job finished it first."""
+        now = self.clock()
+        state = state or store.get(self.db, stream_key(sid), now)
+        if (frame := self.frame_from(sid, state)) is not None:
+            return frame
+        content = str((state or {}).get("content", ""))
+        if not store.claim(self.db, f"decided:{sid}", now, STREAM_TTL_SECONDS, value={"via": "url"}):
+            state = store.get(self.db, stream_key(sid), now) or state  # the job just finished it
+            content = str((state or {}).get("content", ""))
+        return stream_frame(sid, content, True)
 
     def on_card(self, msg: BotMessage) -> dict[str, Any] | None:
         """A template-card button (moderators): act, then replace the card with the result."""
@@ -239,7 +253,7 @@ class AiBot:
         sid = str(payload["stream_id"])
         pieces, card = answer(self.guard, payload)
         now = self.clock()
-        key = f"stream:{sid}"
+        key = stream_key(sid)
         state = store.get(self.db, key, now) or {"started": payload.get("received", now.timestamp())}
         store.put(self.db, key, {**state, "content": pieces[0], "finish": True}, now, STREAM_TTL_SECONDS)
         in_stream = store.claim(self.db, f"decided:{sid}", now, STREAM_TTL_SECONDS, value={"via": "stream"})

@@ -29,10 +29,18 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatbot.app import SellerGuard
-from chatbot.wecom.aibot import AiBot, stream_key
+from chatbot.web import tidy
+from chatbot.wecom.aibot import AiBot, stream_id, stream_key
 from chatbot.wecom.callbacks import Classic
 from chatbot.wecom.crypto import MsgCrypt, signature
-from chatbot.wecom.envelope import EnvelopeError, XmlMessage, bot_message, outer_encrypt, xml_message
+from chatbot.wecom.envelope import (
+    BotMessage,
+    EnvelopeError,
+    XmlMessage,
+    bot_message,
+    outer_encrypt,
+    xml_message,
+)
 from chatbot.wecom.verify import Gate, Refused, Signed
 
 log = logging.getLogger(__name__)
@@ -50,7 +58,7 @@ class After:
     web process, so no answer waits for it: not even the next request on the same connection,
     as it would behind a response's background task. `flush` waits for what was handed over."""
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="wecom-after")
         self._lock = threading.Lock()
         self._pending: set[Future[None]] = set()
@@ -66,6 +74,7 @@ class After:
             self._pending.discard(future)
         if (error := future.exception()) is not None:
             log.error("work after a WeCom answer failed", exc_info=error)
+        tidy()
 
     def flush(self, timeout: float = 30.0) -> None:
         with self._lock:
@@ -109,6 +118,25 @@ def sealed_xml(crypt: MsgCrypt, plain: str, nonce: str, now: int) -> str:
             f"<TimeStamp>{now}</TimeStamp><Nonce>{_cdata(nonce)}</Nonce></xml>")
 
 
+Answer = tuple[dict[str, Any] | None, Callable[[], None] | None]  # the JSON to seal; what follows it
+READ_ONLY = ("text", "stream")  # callback kinds answered from a read (`aibot_routes`)
+
+
+class Sent(JSONResponse):
+    """A JSON answer whose follow-up work is handed to `after` once the answer is sent: the
+    follow-up's first steps would otherwise compete for the interpreter with the answer's."""
+
+    def __init__(self, content: Any, *, then: Callable[[], None] | None, after: After) -> None:
+        super().__init__(content)
+        self._then = then
+        self._after = after
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)
+        if self._then is not None:
+            self._after(self._then)
+
+
 def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], datetime],
                  wake: Callable[[], None], after: After) -> list[BaseRoute]:
     """GET (URL check) and POST /wecom/aibot: JSON envelopes, receive id "". What follows an
@@ -116,25 +144,33 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
     gate = Gate(crypt, guard.db, clock, scope="aibot")
     bot = AiBot(guard, clock=clock, wake=wake)
 
+    here = guard.db.reads_wait_for_nothing
+
     def record_nonce(signed: Signed) -> None:
         with guard.db.engine.begin() as conn:
             gate.record_on(conn, signed)
 
-    def answer(signed: Signed, encrypt: str) -> tuple[dict[str, Any] | None, Callable[[], None] | None]:
-        # Messages and stream refreshes (nearly every callback) are answered from reads alone;
-        # their writes follow the answer, so it never waits for SQLite's write lock (as the
-        # Slack route acks before storing). Buttons and events act at once: they keep the
-        # nonce in their own commit before acting.
-        msg = bot_message(gate.verify(signed, encrypt))
-        if msg.kind == "text":  # its stream is read with the nonce: stored means a re-delivery
-            key = stream_key(msg)
-            stream = gate.unseen(signed, key).get(key)
-            frame = bot.first_frame(msg, stream)
-            record = partial(gate.record_on, signed=signed)
-            return frame, partial(bot.store_message, msg, record, frame["stream"]["content"])
+    def from_read(signed: Signed, msg: BotMessage, *, on_loop: bool) -> Answer | None:
+        # Messages and stream refreshes (nearly every callback) are answered from one read (the
+        # nonce and the stream); their writes follow the answer, so it never waits for SQLite's
+        # write lock (as the Slack route acks before storing). None: the answer needs a write
+        # first (a stream past its time is closed).
+        sid = msg.stream_id if msg.kind == "stream" else stream_id(msg)
+        key = stream_key(sid)
+        stream = gate.unseen(signed, key, here=on_loop).get(key)
         if msg.kind == "stream":
-            gate.unseen(signed)
-            return bot.on_refresh(msg.stream_id), partial(record_nonce, signed)
+            frame = bot.frame_from(sid, stream)
+            return None if frame is None else (frame, partial(record_nonce, signed))
+        frame = bot.first_frame(msg, stream)
+        if frame is None:
+            return None
+        record = partial(gate.record_on, signed=signed)
+        return frame, partial(bot.store_message, msg, record, frame["stream"]["content"])
+
+    def on_thread(signed: Signed, msg: BotMessage) -> Answer:
+        if msg.kind in READ_ONLY and (found := from_read(signed, msg, on_loop=False)) is not None:
+            return found
+        # Buttons, events and closing a stream act at once: the nonce is kept in their commit.
         with guard.db.engine.begin() as conn:
             if not gate.record_on(conn, signed):
                 raise Refused("replay")
@@ -154,7 +190,12 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
             encrypt = outer.get("encrypt") if isinstance(outer, dict) else None
             if not isinstance(encrypt, str) or not encrypt:
                 return _refused("AI bot", "shape", 400)
-            reply, then = await run_in_threadpool(answer, signed, encrypt)
+            # Checking and decrypting is CPU work bounded by the body cap, like the read below
+            # on a SQLite file (`Database.reads_wait_for_nothing`): both cost less on the loop
+            # than a hand-off to a thread and back (~0.4 ms). Anything else runs on a thread.
+            msg = bot_message(gate.verify(signed, encrypt))
+            found = from_read(signed, msg, on_loop=True) if here and msg.kind in READ_ONLY else None
+            reply, then = found or await run_in_threadpool(on_thread, signed, msg)
         except Refused as exc:
             return _refused("AI bot", exc.code)
         except TooLarge:
@@ -164,15 +205,15 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
         except Exception:
             log.exception("an AI bot callback failed")
             return Response(status_code=200)
-        if then is not None:
-            after(then)
         if reply is None:
+            if then is not None:
+                after(then)
             return Response(status_code=200)
         now = int(clock().timestamp())
         sealed = crypt.encrypt(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
-        return JSONResponse({"encrypt": sealed, "msgsignature": signature(crypt.token, str(now), signed.nonce,
-                                                                          sealed),
-                             "timestamp": now, "nonce": signed.nonce})
+        sig = signature(crypt.token, str(now), signed.nonce, sealed)
+        return Sent({"encrypt": sealed, "msgsignature": sig, "timestamp": now, "nonce": signed.nonce},
+                    then=then, after=after)
 
     return [Route("/wecom/aibot", endpoint, methods=["GET", "POST"])]
 

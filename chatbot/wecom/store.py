@@ -41,13 +41,19 @@ def _get(count: int) -> Select[tuple[str, dict[str, Any]]]:
         WeComState.expires_at.is_(None) | (WeComState.expires_at > bindparam("now")))
 
 
-def get_many(db: Database, keys: Collection[str], now: datetime) -> dict[str, dict[str, Any]]:
+def get_many(db: Database, keys: Collection[str], now: datetime, *,
+             here: bool = False) -> dict[str, dict[str, Any]]:
     """The live values under `keys` (absent and expired keys left out), in one query on a Core
-    connection, not a session: callbacks are answered from this read."""
+    connection, not a session: callbacks are answered from this read. `here`: on the calling
+    thread's own connection (`Database.read_here`; an event loop's, SQLite files only)."""
     wanted = {key[:KEY_CHARS]: key for key in keys}
     params: dict[str, Any] = {f"k{n}": key for n, key in enumerate(wanted)}
-    with db.reading() as conn:
-        rows = conn.execute(_get(len(wanted)), {**params, "now": now}).all()
+    params["now"] = now
+    if here:
+        rows = db.read_here(_get(len(wanted)), params)
+    else:
+        with db.reading() as conn:
+            rows = list(conn.execute(_get(len(wanted)), params).tuples())
     return {wanted[key]: value for key, value in rows if isinstance(value, dict)}
 
 

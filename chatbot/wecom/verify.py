@@ -110,12 +110,13 @@ class Gate:
         self._signed(signed, encrypt)
         return self._decrypt(encrypt)
 
-    def unseen(self, signed: Signed, *also: str) -> dict[str, dict[str, Any]]:
+    def unseen(self, signed: Signed, *also: str, here: bool = False) -> dict[str, dict[str, Any]]:
         """Refused("replay") when the nonce was recorded; else the live values of the state keys
-        `also` (chatbot/wecom/store.py), read in the same query. A read never waits for SQLite's
-        write lock; two copies arriving together both pass, and `record_on` lets one act."""
+        `also` (chatbot/wecom/store.py), read in the same query (`here`: see `store.get_many`).
+        A read never waits for SQLite's write lock; two copies arriving together both pass, and
+        `record_on` lets one act."""
         nonce = self._nonce_key(signed)
-        found = store.get_many(self.db, [nonce, *also], self.clock())
+        found = store.get_many(self.db, [nonce, *also], self.clock(), here=here)
         if nonce in found:
             raise Refused("replay")
         return found
