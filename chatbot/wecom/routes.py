@@ -132,9 +132,11 @@ class Sent(JSONResponse):
         self._after = after
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await super().__call__(scope, receive, send)
-        if self._then is not None:
-            self._after(self._then)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # stored even if the platform hung up: its retry then finds the stream
+            if self._then is not None:
+                self._after(self._then)
 
 
 def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], datetime],

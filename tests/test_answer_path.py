@@ -1,5 +1,7 @@
-"""Reads compiled once and run on the driver's connection (chatbot/db/prepared.py,
-`Database.read_here`) give what SQLAlchemy gives, on SQLite and PostgreSQL."""
+"""What a callback's first answer goes through, made cheap: statements compiled once and run on
+the driver's connection (chatbot/db/prepared.py, `Database.read_here`) give what SQLAlchemy
+gives, on SQLite and PostgreSQL; the work after an answer is handed over once it is sent; ASCII
+text skips the script conversion."""
 
 from __future__ import annotations
 
@@ -92,6 +94,45 @@ def test_follow_up_work_is_handed_over_once_the_answer_is_sent() -> None:
     after.flush()
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert seen_when_handed == [2]
+
+
+def test_follow_up_work_is_handed_over_even_when_sending_fails() -> None:
+    handed: list[str] = []
+    after = After(threads=1)
+
+    async def send(message: dict[str, Any]) -> None:
+        raise OSError("the platform hung up")
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    answer = Sent({"encrypt": "x"}, then=lambda: handed.append("stored"), after=after)
+    with pytest.raises(OSError):
+        asyncio.run(answer({"type": "http", "method": "POST"}, receive, send))
+    after.flush()
+    assert handed == ["stored"]  # the platform retries; the retry finds the stream
+
+
+def test_prepared_inserts_report_whether_they_inserted(db: Database) -> None:
+    from chatbot.db.inserts import insert_ignore
+
+    row = {"key": "nonce:x", "value": {}, "expires_at": NOW + timedelta(hours=2)}
+    with db.engine.begin() as conn:
+        assert insert_ignore(conn, WeComState.__table__, row) is True
+        assert insert_ignore(conn, WeComState.__table__, row) is False
+    with db.engine.begin() as conn:
+        assert insert_ignore(conn, WeComState.__table__, row) is False
+    assert store.get(db, "nonce:x", NOW) == {}
+
+
+def test_a_failed_transaction_keeps_none_of_its_prepared_inserts(db: Database) -> None:
+    from chatbot.db.inserts import insert_ignore
+
+    row = {"key": "stream:y", "value": {"content": "…"}, "expires_at": NOW + timedelta(hours=2)}
+    with pytest.raises(RuntimeError), db.engine.begin() as conn:
+        insert_ignore(conn, WeComState.__table__, row)
+        raise RuntimeError("the job insert failed")
+    assert store.get(db, "stream:y", NOW) is None
 
 
 def test_ascii_text_is_not_converted_and_chinese_still_is() -> None:
