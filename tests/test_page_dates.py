@@ -3,7 +3,7 @@ page's language writes them, and htmldate only for pages that declare nothing.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -144,3 +144,40 @@ def test_htmldate_is_asked_once_with_its_extensive_search(monkeypatch: pytest.Mo
     root = page.parse_html("<html><body><p>Nothing dated here</p></body></html>")
     assert root is not None
     assert pagedate.htmldate_claim(root, "", TODAY) == [] and calls == [True]
+
+
+@pytest.mark.parametrize(("texts", "expected"), [
+    (["2023-11-08T21:11:03-05:00", "2023-11-09T02:11:03+00:00"], timedelta(hours=-5)),
+    (["2020-02-19T18:37:32+01:00", "2020-02-18T18:12:26+0100"], timedelta(hours=1)),
+    (['{"datePublished": "2021-06-01T08:00:00+05:30"}'], timedelta(hours=5, minutes=30)),
+    (["2023-11-09T02:11:03Z", "2023-11-09T04:10:51+00:00"], None),  # UTC only: no zone of its own
+    (["2019-03-30T10:00:00+01:00", "2019-04-01T10:00:00+02:00"], None),  # summer time: two zones
+    (["2021-03-08", "Tue, 09 Mar 2021"], None),
+])
+def test_the_zone_a_page_writes_its_times_in(texts: list[str], expected: timedelta | None) -> None:
+    assert dates.page_zone(texts) == expected
+
+
+@pytest.mark.parametrize(("text", "zone", "expected"), [
+    ("2023-11-09T02:11:03+00:00", timedelta(hours=-5), date(2023, 11, 8)),
+    ("2021-11-04T23:00Z", timedelta(hours=1), date(2021, 11, 5)),
+    ("2023-11-09T02:11:03-05:00", timedelta(hours=8), date(2023, 11, 9)),  # its own zone is kept
+    ("2023-11-09", timedelta(hours=-5), date(2023, 11, 9)),  # a day without a time stays that day
+    ("2023-11-09T02:11:03Z", None, date(2023, 11, 9)),
+])
+def test_a_utc_time_is_read_in_the_page_s_own_zone(text: str, zone: timedelta | None,
+                                                   expected: date) -> None:
+    assert dates.written_day(text, zone) == expected
+
+
+def test_a_page_that_writes_its_zone_dates_its_utc_copies_in_that_zone() -> None:
+    # A news page's <time> says 9:11 pm in New York; its meta tags and JSON-LD copy the same moment
+    # in UTC, already the next day there. Its readers saw the 8th.
+    html = ('<html><head><meta property="article:published_time" content="2023-11-09T02:11:03+00:00">'
+            '<script type="application/ld+json">{"@type": "NewsArticle",'
+            ' "datePublished": "2023-11-09T02:11:03+00:00"}</script></head><body><article>'
+            '<time itemprop="datePublished" datetime="2023-11-08T21:11:03-05:00">Nov 8</time>'
+            '</article></body></html>')
+    assert page_date(html) == date(2023, 11, 8)
+    # The same page in UTC only: the UTC day, as written.
+    assert page_date(html.replace("2023-11-08T21:11:03-05:00", "2023-11-09T02:11:03Z")) == date(2023, 11, 9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -40,20 +41,50 @@ def parse_iso(text: str | None) -> date | None:
         return None
 
 
-def written_day(text: str | None) -> date | None:
+def written_day(text: str | None, zone: timedelta | None = None) -> date | None:
     """The calendar day as a page writes it (`2023-11-08T20:15:00-08:00` → 2023-11-08): what the
     page shows its readers, in the publisher's own time zone. Page metadata (meta tags, JSON-LD,
     `<time>`) is read this way; records kept in UTC by platforms and registries use `parse_iso`.
-    An RFC 2822 date (`Sat, 19 Oct 2019 00:04:00 +0200`) is read the same way."""
+    An RFC 2822 date (`Sat, 19 Oct 2019 00:04:00 +0200`) is read the same way. `zone`: the
+    page's own UTC offset (`page_zone`), in which a time written in UTC is read (a machine copy:
+    `2023-11-09T02:11:03Z` on a page that writes -05:00 elsewhere is the 8th for its readers)."""
     if not text or not isinstance(text, str):
         return None
     match = _ISO.match(text)
     if not match:
         return _written_rfc_day(text)
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if zone is None or match.group(4) is None or match.group(7) not in _UTC_MARKS:
+            return day
+        return (datetime(day.year, day.month, day.day, int(match.group(4)), int(match.group(5)))
+                + zone).date()
     except ValueError:
         return None
+
+
+_UTC_MARKS = {"Z", "+00:00", "+0000", "-00:00", "-0000"}
+_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?([+-])(\d{2}):?(\d{2})")
+MAX_ZONE_STAMPS = 200
+
+
+def page_zone(texts: Iterable[str]) -> timedelta | None:
+    """The UTC offset a page writes its times in, from the ISO times in `texts` (its meta
+    contents, `<time datetime>`, JSON-LD): the one offset other than UTC it uses; None when it
+    writes none, or several (no single zone to read its UTC times in). Reads at most
+    MAX_ZONE_STAMPS times."""
+    zones: set[timedelta] = set()
+    seen = 0
+    for text in texts:
+        for match in _OFFSET.finditer(text):
+            seen += 1
+            if seen > MAX_ZONE_STAMPS:
+                break
+            sign, hours, minutes = match.groups()
+            offset = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
+            if offset:
+                zones.add(offset)
+    return next(iter(zones)) if len(zones) == 1 else None
 
 
 def _written_rfc_day(text: str) -> date | None:

@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
@@ -25,7 +25,7 @@ from lxml import etree
 from chatbot.evidence import pagedate, textdates
 from chatbot.evidence.assets import MAX_ASSET_URLS, asset_claims
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
-from chatbot.evidence.dates import parse_http_date, plausible, written_day
+from chatbot.evidence.dates import page_zone, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
 
@@ -173,7 +173,7 @@ def declaring(root: lxml.html.HtmlElement, budget: Budget = UNBOUNDED) -> Declar
 
 
 def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
-                  budget: Budget = UNBOUNDED) -> list[DateClaim]:
+                  budget: Budget = UNBOUNDED, zone: timedelta | None = None) -> list[DateClaim]:
     claims: list[DateClaim] = []
     nodes = 0
     published = False  # the first publication date is the page's (see W_LATER_DECLARED)
@@ -193,7 +193,7 @@ def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str =
                 continue
             label = "/".join(sorted(kinds))
             for key, (kind, weight) in _LD_KEYS.items():
-                if (value := written_day(node.get(key))) is not None:
+                if (value := written_day(node.get(key), zone)) is not None:
                     if weight == W_DECLARED:
                         weight = W_LATER_DECLARED if (published or "review" in kinds) else weight
                         published = True
@@ -211,7 +211,7 @@ def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str =
 
 
 def meta_claims(metas: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
-                budget: Budget = UNBOUNDED) -> list[DateClaim]:
+                budget: Budget = UNBOUNDED, zone: timedelta | None = None) -> list[DateClaim]:
     claims: list[DateClaim] = []
     published = False  # the first publication date is the page's (see W_LATER_DECLARED)
     for meta in budget.each(metas):
@@ -230,7 +230,7 @@ def meta_claims(metas: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
         elif key in {"description", "og:description", "og:title", "keywords"}:
             doc.add_segment(f"meta {key}", content)
         if key in _PUBLISHED_META or key in _MODIFIED_META:
-            value = written_day(content)
+            value = written_day(content, zone)
             if value is None:
                 continue
             if key in _MODIFIED_META:
@@ -245,7 +245,7 @@ def meta_claims(metas: list[lxml.html.HtmlElement], doc: PageDoc, url: str = "",
 
 
 def time_claims(root: lxml.html.HtmlElement, times: list[lxml.html.HtmlElement], raw: str,
-                url: str = "") -> list[DateClaim]:
+                url: str = "", zone: timedelta | None = None) -> list[DateClaim]:
     """`<time datetime>` (published when `pubdate`) and microdata `itemprop="datePublished"
     content=…` on any element; at most 50 elements. The microdata search walks the whole tree,
     so it runs only when the markup names the property."""
@@ -256,7 +256,7 @@ def time_claims(root: lxml.html.HtmlElement, times: list[lxml.html.HtmlElement],
     first = True  # the first publication date is the page's (see W_LATER_DECLARED)
     for element in elements[:50]:
         value_raw = element.get("datetime") or element.get("content") or ""
-        value = written_day(value_raw)
+        value = written_day(value_raw, zone)
         if value is None:
             continue
         published = element.get("pubdate") is not None or element.get("itemprop") == "datePublished"
@@ -304,10 +304,11 @@ def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: da
     readers: list[Reader] = [lambda: asset_claims(raw, doc.product_images, url, budget)]
     if root is not None:
         marked = declaring(root, budget)
+        zone = page_zone(_stamps(marked))
         readers = [lambda: pagedate.url_claims(_addresses(marked), url),
-                   lambda: jsonld_claims(marked.script, doc, url, budget),
-                   lambda: meta_claims(marked.meta, doc, url, budget), *readers,
-                   lambda: time_claims(root, marked.time, raw, url)]
+                   lambda: jsonld_claims(marked.script, doc, url, budget, zone),
+                   lambda: meta_claims(marked.meta, doc, url, budget, zone), *readers,
+                   lambda: time_claims(root, marked.time, raw, url, zone)]
         if use_htmldate:
             readers.append(lambda: [] if pagedate.settled(found)
                            else pagedate.htmldate_claim(root, url, today))
@@ -316,6 +317,17 @@ def page_dates(root: lxml.html.HtmlElement | None, raw: str, url: str, today: da
         claims = reader()
         found += claims
         yield claims
+
+
+def _stamps(marked: Declaring) -> Iterator[str]:
+    """The texts the page's own times are written in: meta contents, `<time datetime>`, JSON-LD."""
+    for meta in marked.meta:
+        yield meta.get("content") or ""
+    for element in marked.time:
+        yield element.get("datetime") or ""
+    for script in marked.script:
+        if "ld+json" in (script.get("type") or "").lower():
+            yield script.text or ""
 
 
 def _addresses(marked: Declaring) -> list[str]:
