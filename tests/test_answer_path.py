@@ -125,6 +125,21 @@ def test_prepared_inserts_report_whether_they_inserted(db: Database) -> None:
     assert store.get(db, "nonce:x", NOW) == {}
 
 
+def test_a_prepared_insert_on_a_bare_connection_follows_its_commit_or_rollback(db: Database) -> None:
+    from chatbot.db.inserts import insert_ignore
+
+    def row(key: str) -> dict[str, Any]:
+        return {"key": key, "value": {}, "expires_at": NOW + timedelta(hours=2)}
+
+    with db.engine.connect() as conn:  # no transaction begun: it begins one, as execute does
+        assert insert_ignore(conn, WeComState.__table__, row("kept"))
+        conn.commit()
+    with db.engine.connect() as conn:
+        assert insert_ignore(conn, WeComState.__table__, row("dropped"))
+        conn.rollback()
+    assert store.get_many(db, ["kept", "dropped"], NOW) == {"kept": {}}
+
+
 def test_a_failed_transaction_keeps_none_of_its_prepared_inserts(db: Database) -> None:
     from chatbot.db.inserts import insert_ignore
 

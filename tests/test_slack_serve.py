@@ -104,6 +104,15 @@ def test_serve_without_signing_secret_says_what_is_missing(run_cli: Callable[...
     assert result.returncode == 2 and "xapp-" in result.stderr
 
 
+def test_serve_refuses_an_in_memory_database(run_cli: Callable[..., Any]) -> None:
+    # Every thread would open an empty database of its own: jobs stored by the web threads would
+    # never reach the worker threads.
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        result = run_cli("serve", env={"DATABASE_URL": url})
+        assert result.returncode == 2
+        assert "in-memory" in result.stderr and "sqlite:///sellerguard.db" in result.stderr
+
+
 def test_mode_choice() -> None:
     assert mode(Settings(slack_app_token="xapp-1", slack_bot_token="xoxb-1")) == "socket"
     assert mode(Settings(slack_bot_token="xoxb-1", slack_signing_secret="s")) == "http"

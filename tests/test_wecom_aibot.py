@@ -286,8 +286,21 @@ def test_a_message_the_database_refuses_is_answered_and_the_user_told(
     calls = rig.fake.sent("/cgi-bin/aibot/response")
     assert len(calls) == 1 and "再发一次" in calls[0].body["markdown"]["content"]
     assert calls[0].query["response_code"] == "rc-lost"
+    # The stream's refreshes are told too, and the stream ends (it would spin for 6 minutes).
+    refreshed = rig.refresh(reply["stream"]["id"])
+    assert refreshed["stream"]["finish"] is True and "再发一次" in refreshed["stream"]["content"]
     monkeypatch.undo()
     assert rig.run_jobs() == 0  # nothing half-stored: the user sends it again
+
+
+def test_a_message_without_a_msgid_is_refused(rig: Rig) -> None:
+    # Every action and a message's stream are keyed on msgid: two messages without one would
+    # share a stream, and one user could see another's answer.
+    for text in ("/case list", "help"):
+        body = message(text)
+        del body["msgid"]
+        assert rig.post(body).status_code == 400
+    assert rig.run_jobs() == 0
 
 
 def test_oversized_and_malformed_bodies_are_refused(rig: Rig) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from chatbot.cli.common import fail, open_app, settings
 from chatbot.config import Settings
+from chatbot.db.engine import in_memory
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ def mode(config: Settings) -> str:
 
 
 def check(config: Settings) -> None:
+    if in_memory(config.database_url):
+        # Each connection would open a database of its own: the web threads and the worker
+        # threads would not see each other's jobs.
+        fail("serve needs a database file or PostgreSQL, not an in-memory SQLite database: "
+             "set DATABASE_URL=sqlite:///sellerguard.db (the default) or postgresql://….")
     chosen = mode(config)
     if chosen == "socket" and not config.slack_bot_token:
         fail("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) as well as SLACK_APP_TOKEN.")

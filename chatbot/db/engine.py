@@ -31,9 +31,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _local_file(url: str) -> bool:
+def in_memory(url: str) -> bool:
+    """True for an in-memory SQLite URL (`sqlite://`): every connection opens a database of its
+    own, so threads and processes cannot share it."""
     parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def _local_file(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite" and not in_memory(url)
 
 
 def make_engine(url: str) -> Engine:
@@ -148,7 +154,7 @@ class Database:
     def check(self) -> None:
         """Open a connection once, turning driver errors into one readable line."""
         try:
-            with self.engine.connect() as conn:
+            with self.reading() as conn:  # no BEGIN: a health check never waits for a writer
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -72,7 +72,10 @@ def prepared(statement: Executable, dialect: Dialect, keys: Collection[str] = ()
 def execute(conn: Connection, statement: Executable, params: Mapping[str, Any], *,
             keys: Collection[str] = ()) -> list[tuple[Any, ...]]:
     """`conn.execute(statement, params)` for a hot statement, in `conn`'s transaction, run on
-    its driver connection: the rows as `Prepared` gives them. `keys`: see `Prepared`."""
+    its driver connection: the rows as `Prepared` gives them. `keys`: see `Prepared`. As with
+    `conn.execute`, a transaction is begun if none is (the caller commits or rolls it back)."""
+    if not conn.in_transaction():
+        conn.begin()
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         return prepared(statement, conn.dialect, keys)(cursor, params)

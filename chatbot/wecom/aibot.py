@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ JOB_KIND = "wecom.aibot"
 STREAM_SECONDS = 300  # WeCom refreshes for 6 min; close a minute early and use response_url
 STREAM_TTL_SECONDS = 24 * 3600
 WORKING = "…"
+MAX_LOST = 1000  # streams remembered as not stored (their refreshes are told to send again)
 
 
 def stream_id(msg: BotMessage) -> str:
@@ -104,6 +106,7 @@ class AiBot:
         self.queue = JobQueue(guard.db, clock=self.clock)
         self.http = http or httpx.Client(timeout=10.0, trust_env=False)
         self.wake = wake
+        self._lost: OrderedDict[str, str] = OrderedDict()  # streams it could not store: their text
 
     # -- callbacks ------------------------------------------------------------------------------
     def on_callback(self, msg: BotMessage) -> dict[str, Any] | None:
@@ -159,14 +162,19 @@ class AiBot:
                 first = self.accept(msg, conn, first) if record(conn) else None
         except Exception:
             log.exception("storing the AI bot message %s failed", msg.msgid)
+            self._lost[stream_id(msg)] = msg.text
+            while len(self._lost) > MAX_LOST:
+                self._lost.popitem(last=False)
             self._tell_not_stored(msg)
             return
         if first is not None:
             self.wake()
 
+    def _not_stored(self, text: str) -> str:
+        return render.escape(t("wecom.not_stored", reply_lang(self.guard, text)))
+
     def _tell_not_stored(self, msg: BotMessage) -> None:
-        lang = reply_lang(self.guard, msg.text)
-        text = render.escape(t("wecom.not_stored", lang))
+        text = self._not_stored(msg.text)
         # No job exists, so nothing else will use this response_url: no claim (the database
         # that just failed would be needed for it).
         if not msg.response_url or not same_origin(msg.response_url, self.guard.settings.wecom_api_url):
@@ -206,8 +214,11 @@ class AiBot:
 
     def frame_from(self, sid: str, state: dict[str, Any] | None) -> dict[str, Any] | None:
         """A refresh's answer worked out from the stream's stored state alone (None: not stored
-        yet); None when the stream's time is up, as closing it is a write (`on_refresh`)."""
+        yet); None when the stream's time is up, as closing it is a write (`on_refresh`). A
+        stream this process could not store is closed with the "send it again" notice."""
         if state is None:
+            if (text := self._lost.get(sid)) is not None:
+                return stream_frame(sid, self._not_stored(text), True)
             return stream_frame(sid, WORKING, False)
         content = str(state.get("content", ""))
         if state.get("finish"):

@@ -68,7 +68,15 @@ class BotMessage:
 
 def bot_message(raw: bytes | dict[str, Any]) -> BotMessage:
     """Read a decrypted AI bot body (JSON bytes, or the `body` of a long-connection frame).
-    Raises EnvelopeError."""
+    Raises EnvelopeError, also for a message without a `msgid` (WeCom always sends one; every
+    action, and a message's stream, is keyed on it)."""
+    found = _bot_message(raw)
+    if found.kind != "stream" and not found.msgid:
+        raise EnvelopeError("msgid")
+    return found
+
+
+def _bot_message(raw: bytes | dict[str, Any]) -> BotMessage:
     if isinstance(raw, dict):
         data = raw
     else:
