@@ -38,10 +38,6 @@ def in_memory(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
-def _local_file(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite" and not in_memory(url)
-
-
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -83,7 +79,7 @@ class Database:
         self._readers = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
         self._single_reads = self.engine.execution_options(read_only=True, single_read=True)
         self._held = threading.local()  # per thread: a driver connection for `read_here`
-        self._local_file = _local_file(url)
+        self._local_file = self.is_sqlite and not in_memory(url)
 
     @property
     def is_sqlite(self) -> bool:

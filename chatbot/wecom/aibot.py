@@ -228,12 +228,11 @@ class AiBot:
             return None
         return stream_frame(sid, content, False)
 
-    def on_refresh(self, sid: str, state: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A refresh's answer (reading the stream unless its `state` was read already): its
-        current content, and past `STREAM_SECONDS` the stream closed, the result going through
-        response_url unless the job finished it first."""
+    def on_refresh(self, sid: str) -> dict[str, Any]:
+        """A refresh's answer: the stream's current content, and past `STREAM_SECONDS` the stream
+        closed, the result going through response_url unless the job finished it first."""
         now = self.clock()
-        state = state or store.get(self.db, stream_key(sid), now)
+        state = store.get(self.db, stream_key(sid), now)
         if (frame := self.frame_from(sid, state)) is not None:
             return frame
         content = str((state or {}).get("content", ""))

@@ -169,8 +169,9 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
         record = partial(gate.record_on, signed=signed)
         return frame, partial(bot.store_message, msg, record, frame["stream"]["content"])
 
-    def on_thread(signed: Signed, msg: BotMessage) -> Answer:
-        if msg.kind in READ_ONLY and (found := from_read(signed, msg, on_loop=False)) is not None:
+    def on_thread(signed: Signed, msg: BotMessage, *, read: bool) -> Answer:
+        # `read`: try the read-only answer first (not when the loop just tried it).
+        if read and msg.kind in READ_ONLY and (found := from_read(signed, msg, on_loop=False)) is not None:
             return found
         # Buttons, events and closing a stream act at once: the nonce is kept in their commit.
         with guard.db.engine.begin() as conn:
@@ -196,8 +197,9 @@ def aibot_routes(guard: SellerGuard, crypt: MsgCrypt, clock: Callable[[], dateti
             # on a SQLite file (`Database.reads_wait_for_nothing`): both cost less on the loop
             # than a hand-off to a thread and back (~0.4 ms). Anything else runs on a thread.
             msg = bot_message(gate.verify(signed, encrypt))
-            found = from_read(signed, msg, on_loop=True) if here and msg.kind in READ_ONLY else None
-            reply, then = found or await run_in_threadpool(on_thread, signed, msg)
+            on_loop = here and msg.kind in READ_ONLY
+            found = from_read(signed, msg, on_loop=True) if on_loop else None
+            reply, then = found or await run_in_threadpool(on_thread, signed, msg, read=not on_loop)
         except Refused as exc:
             return _refused("AI bot", exc.code)
         except TooLarge:

@@ -53,7 +53,7 @@ def get_many(db: Database, keys: Collection[str], now: datetime, *,
         rows = db.read_here(_get(len(wanted)), params)
     else:
         with db.reading() as conn:
-            rows = [(key, value) for key, value in conn.execute(_get(len(wanted)), params)]
+            rows = conn.execute(_get(len(wanted)), params).all()
     return {wanted[key]: value for key, value in rows if isinstance(value, dict)}
 
 
