@@ -181,6 +181,11 @@ def test_the_procfile_processes_start_and_stop_cleanly(
             return False
 
     wait_until(healthy, "the web process to answer /healthz")
+    # Each says it is running once it handles SIGTERM; a signal during start-up ends it as SIGTERM's
+    # default does, whatever the machine's speed.
+    for name, said in {"worker": "running jobs", "clock": "scheduling in"}.items():
+        wait_until(lambda name=name, said=said: said in "".join(
+            log.read_text() for log in tmp_path.glob(f"{name}-*.log")), f"the {name} process to start")
     assert all(process.poll() is None for process in processes.values()), "none exited"
     for name, process in processes.items():
         # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status shows it
