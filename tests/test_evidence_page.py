@@ -56,6 +56,29 @@ def test_wordpress_upload_folders_have_month_precision() -> None:
                                                           ("modified", date(2025, 6, 1))}
 
 
+def test_upload_times_are_read_in_every_way_a_page_writes_an_image_url() -> None:
+    # Absolute and shop-relative Shopify URLs, and both kinds inside inline JSON (`\\/`), in one
+    # page: each is read once, shown as the page means it.
+    html = (
+        '<img src="//cdn.shopify.com/s/files/1/0001/products/lamp_600x.jpg?v=1586736000">'
+        '<img src="/cdn/shop/files/logo.png?width=200&amp;v=1580515200">'
+        '<script>var p = {"img": "https:\\/\\/cdn.shopify.com\\/s\\/files\\/1\\/0001\\/files\\/'
+        'banner.webp?v=1577836800", "rel": "\\/cdn\\/shop\\/files\\/badge.png?v=1583020800",'
+        ' "wp": "https:\\/\\/x.example\\/wp-content\\/uploads\\/2019\\/07\\/pot-300x300.jpg"}</script>'
+        '<img src="/wp-content/uploads/2018/11/pot.jpg">'
+    )
+    found = page.asset_claims(html, {"https://cdn.shopify.com/s/files/1/0001/products/lamp.jpg"})
+    shown = {(c.scope, c.value, c.detail.rsplit(": ", 1)[1]) for c in found}
+    assert shown == {
+        ("page", date(2020, 4, 13), "cdn.shopify.com/s/files/1/0001/products/lamp_600x.jpg?v=1586736000"),
+        ("site", date(2020, 2, 1), "/cdn/shop/files/logo.png?width=200&amp;v=1580515200"),
+        ("site", date(2020, 1, 1), "cdn.shopify.com/s/files/1/0001/files/banner.webp?v=1577836800"),
+        ("site", date(2020, 3, 1), "/cdn/shop/files/badge.png?v=1583020800"),
+        ("site", date(2019, 7, 1), "/wp-content/uploads/2019/07/pot-300x300.jpg"),
+        ("site", date(2018, 11, 1), "/wp-content/uploads/2018/11/pot.jpg"),
+    }
+
+
 def test_generic_page() -> None:
     found = claims_of("generic/index.html", {"last-modified": "Sat, 03 Aug 2024 10:00:00 GMT"})
     kinds = {(c.kind, c.value) for c in found.claims}

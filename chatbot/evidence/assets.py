@@ -21,13 +21,15 @@ W_CDN_PRODUCT, W_CDN_OTHER = 0.55, 0.5
 W_UPLOAD_PRODUCT, W_UPLOAD_OTHER = 0.3, 0.3
 
 # Shopify serves images from cdn.shopify.com or the shop's own /cdn/shop/; `v` is the upload time.
-# The URL is taken whole (a possessive run: no backtracking) and its parts are read in Python; a
+# Each pattern starts with a literal ("cdn", "wp-content"), so the regex engine finds candidates at
+# the speed of a substring search, and reads `\/` (URLs inside inline JSON) where a `/` can be:
+# one pass over the markup each, no copy of it (a page of 1.5 MB took ten passes and a copy). The
+# URL is taken whole (a possessive run: no backtracking) and its parts are read in Python; a
 # single pattern for "path, image suffix, ?…&v=" backtracked quadratically on `x.jpg?` × 32,000.
-_SHOPIFY_URL = re.compile(r"(?:cdn\.shopify\.com|/cdn/shop)/[^\s\"'<>()]++", re.IGNORECASE)
+_SHOPIFY_URL = re.compile(r"cdn(?:\.shopify\.com|\\?/shop)\\?/[^\s\"'<>()]++")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _UPLOAD_TIME = re.compile(r"(\d{9,10})\b")
-# Case-sensitive, so the search runs at the speed of a substring search (WordPress writes it so).
-_WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/[^\s\"'<>()]++")
+_WP_UPLOAD = re.compile(r"wp-content\\?/uploads\\?/((?:19|20)\d{2})\\?/(0[1-9]|1[0-2])\\?/[^\s\"'<>()]++")
 _SIZE_SUFFIX = re.compile(r"[-_]\d{2,4}x\d{0,4}(?=\.\w+$)")  # WordPress -600x600, Shopify _300x
 
 
@@ -55,6 +57,13 @@ def _shopify_upload(candidate: str) -> tuple[str, str] | None:
     return None
 
 
+def _unescaped(found: str, host: str = "") -> str:
+    """A matched URL as the page means it: `\\/` (inline JSON) read as `/`, and the leading `/`
+    of a path on the shop's own host (`/cdn/shop/…`, `/wp-content/…`) that the match starts after."""
+    found = found.replace("\\/", "/")
+    return found if host and found.startswith(host) else "/" + found
+
+
 def asset_claims(html: str, product_images: set[str], url: str = "",
                  budget: Budget = UNBOUNDED) -> list[DateClaim]:
     """Dates hidden in image URLs anywhere in the markup (attributes, inline JSON, CSS).
@@ -62,25 +71,14 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
     Linear in the markup: each URL is matched once without backtracking, at most MAX_ASSET_URLS
     are examined, and the earliest MAX_ASSET_CLAIMS per scope are kept.
     """
-    # Cheap tests before any copy or pattern (escaped too: URLs inside inline JSON read `\/`).
-    if "wp-content" not in html and ("shop" not in html or "cdn" not in html):  # most pages end here
-        return []
-    escaped = "\\/cdn\\/shop" in html or "cdn.shopify.com\\/" in html or "\\/wp-content\\/uploads\\/" in html
-    shopify = "cdn.shopify.com" in html or "/cdn/shop" in html
-    wordpress = "/wp-content/uploads/" in html
-    if not (shopify or wordpress or escaped):
-        return []
-    if escaped:
-        html = html.replace("\\/", "/")  # URLs inside inline JSON
-        shopify, wordpress = "cdn.shopify.com" in html or "/cdn/shop" in html, "/wp-content/uploads/" in html
     names = _image_names(product_images)
     seen: dict[tuple[str, date], DateClaim] = {}
     examined = 0
-    for match in budget.each(_SHOPIFY_URL.finditer(html) if shopify else ()):
+    for match in budget.each(_SHOPIFY_URL.finditer(html)):
         examined += 1
         if examined > MAX_ASSET_URLS:
             break
-        found = _shopify_upload(match.group(0))
+        found = _shopify_upload(_unescaped(match.group(0), "cdn.shopify.com"))
         if found is None:
             continue
         shown, stamp = found
@@ -94,18 +92,19 @@ def asset_claims(html: str, product_images: set[str], url: str = "",
                                   W_CDN_PRODUCT if product else W_CDN_OTHER,
                                   f"Shopify CDN image ?v={stamp}: {shown[-120:]}", url=url,
                                   item=_image_name(key[0]))
-    for match in budget.each(_WP_UPLOAD.finditer(html) if wordpress else ()):
+    for match in budget.each(_WP_UPLOAD.finditer(html)):
         examined += 1
         if examined > 2 * MAX_ASSET_URLS:
             break
         value = date(int(match.group(1)), int(match.group(2)), 1)
-        key = (match.group(0).split("?", 1)[0], value)
+        shown = _unescaped(match.group(0))
+        key = (shown.split("?", 1)[0], value)
         if key not in seen:
-            product = _image_name(match.group(0)) in names
+            product = _image_name(shown) in names
             seen[key] = DateClaim("uploaded", value, SOURCE, "page" if product else "site",
                                   W_UPLOAD_PRODUCT if product else W_UPLOAD_OTHER,
                                   f"WordPress upload folder {match.group(1)}/{match.group(2)}: "
-                                  f"{match.group(0)[-120:]}", precision="month", url=url,
+                                  f"{shown[-120:]}", precision="month", url=url,
                                   item=_image_name(key[0]))
     # Keep the earliest few of each scope: a gallery of 300 images says nothing more.
     by_scope: dict[str, list[DateClaim]] = {}
