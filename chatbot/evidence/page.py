@@ -28,6 +28,7 @@ from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import page_zone, parse_http_date, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
+from chatbot.net.decode import detect_charset
 
 SOURCE = "page"
 MAX_PARSE_BYTES = 3_000_000  # a storefront page is far smaller; past this we read the head only
@@ -88,6 +89,15 @@ class PageDoc:
 
 
 _PARSERS = threading.local()  # an lxml parser must not be shared between threads
+
+
+def body_text(body: bytes | str, headers: Mapping[str, str]) -> str:
+    """The page's markup as text, decoded by its own charset (a BOM, the Content-Type header, else
+    its `<meta charset>`: a GBK, Big5, Shift_JIS or UTF-16 page reads as the browser shows it)."""
+    if isinstance(body, str):
+        return body
+    head = body[:MAX_PARSE_BYTES]
+    return head.decode(detect_charset(head, headers.get("content-type")), "replace")
 
 
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
@@ -373,9 +383,8 @@ def extract(body: bytes | str, headers: Mapping[str, str], url: str, today: date
     complete = True
     try:
         budget.check()
-        raw = (body if isinstance(body, str) else body[:MAX_PARSE_BYTES].decode("utf-8", "replace"))
-        raw = raw[:MAX_PARSE_BYTES]
-        root = parse_html(body)
+        raw = body_text(body, headers)[:MAX_PARSE_BYTES]
+        root = parse_html(raw)
         budget.check()
         if root is not None and (title := page_title(root)):
             doc.title = title

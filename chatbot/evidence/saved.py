@@ -66,9 +66,9 @@ def from_bytes(name: str, body: bytes) -> SavedPage:
     """A saved page from an upload (Slack file) or a file's bytes."""
     if len(body) > MAX_SAVED_BYTES:
         raise SavedPageError("too_large", str(len(body)))
-    if not body.strip():
-        raise SavedPageError("empty", name)
-    head = body[:HEADER_CHARS].decode("utf-8", "replace")
+    if not body.strip() or not page.body_text(body, {}).strip():
+        raise SavedPageError("empty", name)  # also a UTF-16 file of a BOM and blanks
+    head = page.body_text(body[:HEADER_CHARS * 4], {})[:HEADER_CHARS]  # UTF-16 takes 2-4 bytes a character
     found = _SAVED_FROM.search(head) or _SINGLEFILE_URL.search(head)
     saved_on = None
     if (when := _SINGLEFILE_DATE.search(head)) is not None:
@@ -86,7 +86,7 @@ def analyse(saved: SavedPage, url: str | None, today: date) -> tuple[list[Source
                          fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
                          final_url=url or "", sha256=saved.sha256, size=len(saved.body))
     evidence = page.extract(saved.body, {}, url or "", today)
-    html = saved.body[:page.MAX_PARSE_BYTES].decode("utf-8", "replace")
+    html = page.body_text(saved.body, {})
     detection = platform.detect(html, {}, typed_host(url or ""))
     result = SourceResult("page", dates=list(evidence.claims))
     result.info.update({"saved_file": saved.name, "sha256": saved.sha256})
