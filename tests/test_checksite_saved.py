@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.app import SellerGuard
-from chatbot.evidence.snapshot import parse_snapshot
+from chatbot.evidence.snapshot import archived_original, parse_snapshot
 from tests.conftest import Chat
 from tests.fixtures.sites.server import UNREACHABLE_SERVICES, Web, chat_on, cli_env, serve
 
@@ -106,6 +106,34 @@ def test_snapshot_links(link: str, timestamp: str | None, original: str | None) 
     assert (snap.timestamp, snap.original) == (timestamp, original) if snap else timestamp is None
 
 
+@pytest.mark.parametrize(("link", "original"), [
+    ("https://web.archive.org/web/2019*/copycat-shop.com/products/lamp", "http://copycat-shop.com/products/lamp"),
+    ("https://web.archive.org/web/*/https://copycat-shop.com/products/lamp*", "https://copycat-shop.com/products/lamp"),
+    ("http://web.archive.org/web/20190101000000*/copycat-shop.com", "http://copycat-shop.com"),
+    ("wayback.archive.org/web/*/copycat-shop.com/p", "http://copycat-shop.com/p"),
+    ("http://archive.org/wait/https://copycat-shop.com/p", "https://copycat-shop.com/p"),
+    ("https://web.archive.org/save/https://copycat-shop.com/p", "https://copycat-shop.com/p"),
+    ("https://web.archive.org/web/*/https%3A%2F%2Fcopycat-shop.com%2Fp", "https://copycat-shop.com/p"),
+    ("https://web.archive.org/web/*/", None),
+    ("https://web.archive.org/web/20200314061522/https://copycat-shop.com/p", None),  # a snapshot
+    ("https://copycat-shop.com\\@web.archive.org/web/*/https://x.com/", None),
+])
+def test_archive_links_naming_no_capture_are_their_page(link: str, original: str | None) -> None:
+    assert archived_original(link) == original
+
+
+@pytest.mark.parametrize(("link", "timestamp", "original"), [
+    ("https://web.archive.org/web/20200314061522/https%3A%2F%2Fcopycat-shop.com%2Fp", "20200314061522",
+     "https://copycat-shop.com/p"),
+    ("https://web.archive.org/web/2019/https://copycat-shop.com/p", "2019", "https://copycat-shop.com/p"),
+    ("https://web.archive.org/web/201903if_/https://copycat-shop.com/p", "201903", "https://copycat-shop.com/p"),
+])
+def test_snapshot_links_encoded_or_short(link: str, timestamp: str, original: str) -> None:
+    snap = parse_snapshot(link)
+    assert snap is not None and (snap.timestamp, snap.original) == (timestamp, original)
+    assert snap.exact == (len(timestamp) == 14)
+
+
 @pytest.fixture
 def bot(app: SellerGuard, web: Web, with_settings: Callable[..., SellerGuard]) -> SellerGuard:
     return chat_on(web, app, with_settings)  # type: ignore[return-value]
@@ -121,3 +149,24 @@ def test_snapshot_link_in_chat_is_that_snapshot(bot: SellerGuard, chat: Chat, we
     page = next(s for s in result["sources"] if s["name"] == "page")
     assert page["ok"] and result["platform"] == "shopify"  # the archived copy was read
     assert any("/web/20200314061522id_/" in e["url"] for e in result["evidence"])
+
+
+def test_a_calendar_link_in_chat_is_the_page_it_lists(bot: SellerGuard, chat: Chat, web: Web) -> None:
+    reply = chat.one(f"/checksite {web.base}/web/2019*/copycat-shop.com:{web.port}/products/lamp")
+    result = reply.data
+    assert result["host"] == "copycat-shop.com"  # not the archive's own host
+    assert result["normalized_url"] == web.shop("copycat-shop.com", "/products/lamp")
+    assert "snapshot" not in result and result["platform"] == "shopify"
+
+
+def test_a_short_timestamp_is_the_capture_the_archive_redirects_to(bot: SellerGuard, chat: Chat,
+                                                                   web: Web) -> None:
+    page = "http://copycat-shop.com/products/lamp"
+    web.redirects[f"/web/2020id_/{page}"] = f"/web/20200314061522id_/{page}"
+    try:
+        result = chat.one(f"/checksite {web.base}/web/2020/{page}").data
+    finally:
+        del web.redirects[f"/web/2020id_/{page}"]
+    assert result["snapshot"]["timestamp"] == "20200314061522"
+    assert result["snapshot"]["link"] == f"{web.base}/web/20200314061522/{page}"
+    assert result["page_first_seen"]["date"] == "2020-03-14"

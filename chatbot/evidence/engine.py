@@ -42,7 +42,7 @@ from chatbot.evidence.client import Capture, EvidenceClient, Memo
 from chatbot.evidence.model import FetchRecord, SourceResult
 from chatbot.evidence.models import SiteLookup
 from chatbot.evidence.saved import SavedPage
-from chatbot.evidence.snapshot import Snapshot, parse_snapshot
+from chatbot.evidence.snapshot import Snapshot, archived_original, parse_snapshot
 from chatbot.net.fetcher import FetchError, FetchResult, Resolver, SafeFetcher
 from chatbot.net.urls import InvalidURL, host_of, user_url
 
@@ -189,8 +189,10 @@ class EvidenceEngine:
 
     async def lookup(self, request: LookupRequest) -> dict[str, Any]:
         # A Wayback snapshot link is that snapshot of its original URL (see snapshot.py).
+        # Another archive link (a calendar of captures, a capture request) is the page it is about.
         snap = parse_snapshot(request.url, self.settings.wayback_url)
-        url = self.normalize(snap.original if snap else request.url)
+        page_link = archived_original(request.url, self.settings.wayback_url) or request.url
+        url = self.normalize(snap.original if snap else page_link)
         fetcher = self.fetcher()
         try:
             return await self._lookup(request, url, fetcher, snap)
@@ -289,6 +291,7 @@ class EvidenceEngine:
         outcome = _PageOutcome()
 
         async def page_source() -> SourceResult:
+            nonlocal snap
             result = SourceResult("page")
             try:
                 try:
@@ -301,6 +304,8 @@ class EvidenceEngine:
                     result.info["refusing"] = exc.code in REFUSING_CODES
                     return result
                 outcome.fetched = fetched
+                if snap is not None and (landed := snap.landed(fetched.final_url, self.settings.wayback_url)):
+                    snap = landed  # a short timestamp: the archive said which capture it is
                 result.info.update({"status": fetched.status, "final_url": fetched.final_url,
                                     "peer_ip": fetched.peer_ip})
                 if fetched.redirects:

@@ -19,7 +19,7 @@ from typing import Any
 from chatbot.evidence import combiner, page, platform
 from chatbot.evidence.dates import parse_http_date, parse_iso
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
-from chatbot.evidence.snapshot import parse_snapshot
+from chatbot.evidence.snapshot import archived_original, parse_snapshot
 from chatbot.net.typed_url import typed_host
 
 MAX_SAVED_BYTES = 20_000_000  # a saved page with inlined images is larger than a live one
@@ -111,9 +111,9 @@ def verdict(sources: list[SourceResult]) -> combiner.Verdict:
 def original_url(saved: SavedPage, given: str | None) -> str | None:
     """The address to read the page as: `--url`, else the snapshot's original, else the file's note."""
     if given:
-        return given
+        return archived_original(given) or given
     snap = parse_snapshot(saved.url or "")
-    return snap.original if snap else saved.url
+    return snap.original if snap else archived_original(saved.url or "") or saved.url
 
 
 def summary_base(url: str | None, normalized: str | None, names: Any, detection: platform.Detection,
