@@ -10,7 +10,7 @@ never decides whether a URL may be fetched (that is `urls.parse_user_url`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import unquote, unquote_plus
 
 import httpx
 
@@ -20,9 +20,16 @@ TRACKING_PARAMS = frozenset({
     "variant", "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
     "ttclid", "twclid", "li_fat_id", "mc_cid", "mc_eid", "ref", "ref_", "ref_src", "srsltid", "spm",
     "_pos", "_sid", "_ss", "_psq", "_fid", "sc_cid", "s_cid", "cmpid", "aff_id", "clickid", "irclickid",
-    "epik",
+    "epik", "_kx", "_gl", "_ga", "gad_source", "gad_campaignid", "_ab", "_fd", "_sc", "sca_ref", "rfsn",
+    "_v", "cjevent", "irgwc", "sscid", "wickedid", "s_kwcid", "ef_id", "scm", "pvid", "share_id",
+    "oly_enc_id", "oly_anon_id", "ck_subscriber_id", "ml_subscriber", "ml_subscriber_hash",
+    "_branch_match_id", "tt_medium", "tt_content",
 })
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "_hs", "mkt_", "trk_")
+# Families: campaigns (utm_…), Shopify's recommended-product links (pr_prod_strat, pr_rec_id…),
+# WooCommerce's chosen variation (attribute_pa_color: the same page, another option), AliExpress
+# and Temu share links, Klaviyo, HubSpot (_hsenc, __hstc).
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "_hs", "__hs", "mkt_", "trk_", "pr_", "attribute_",
+                     "aff_", "algo_", "_x_", "refer_page_")
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,10 @@ def is_tracking(name: str) -> bool:
 
 
 def clean_query(query: str) -> str:
-    """The query without tracking parameters, other pairs in their order (`a=1&utm_x=2` → `a=1`)."""
-    pairs = parse_qsl(query, keep_blank_values=True)[:MAX_QUERY_PAIRS]
-    return urlencode([(k, v) for k, v in pairs if not is_tracking(k)], quote_via=quote)
+    """The query without tracking parameters, the other pairs exactly as written and in their order
+    (`q=a+b&utm_x=2&c=%e5` → `q=a+b&c=%e5`: an archive keys the page by what was written)."""
+    pairs = [pair for pair in query.split("&") if pair][:MAX_QUERY_PAIRS]
+    return "&".join(pair for pair in pairs if not is_tracking(unquote_plus(pair.split("=", 1)[0])))
 
 
 def _netloc(url: httpx.URL) -> str:
