@@ -152,6 +152,20 @@ def test_the_reading_records_what_it_tolerated() -> None:
     ("shop.0x7f", "!not_domain", None),
     ("xn--zz.com", "!not_domain", None),
     ("shop.com/a b\x00", "shop.com", None),  # and spaces or control characters anywhere
+    # wrapped as chats and documents wrap a link: both read the link inside
+    ("<https://shop-example.com/p>", "shop-example.com", "shop-example.com"),
+    ("\"https://shop-example.com/p\"", "shop-example.com", "shop-example.com"),
+    ("“https://shop-example.com/p”", "shop-example.com", "shop-example.com"),
+    ("「shop-example.com/p」", "shop-example.com", "shop-example.com"),
+    ("（https://shop-example.com/p）", "shop-example.com", "shop-example.com"),
+    ("(https://shop-example.com/p)", "shop-example.com", "shop-example.com"),
+    ("'<shop-example.com>'", "shop-example.com", "shop-example.com"),
+    # defanged, as warnings about scam shops write links: both read the link it stands for
+    ("hxxps://copycat-shop[.]com/products/lamp", "copycat-shop.com", "copycat-shop.com"),
+    ("hxxp://copycat-shop(.)com", "copycat-shop.com", "copycat-shop.com"),
+    ("https[:]//copycat-shop[dot]com/p", "copycat-shop.com", "copycat-shop.com"),
+    ("copycat-shop[.]com", "copycat-shop.com", "copycat-shop.com"),
+    ("HXXPS://evil[.]com\\@good.com/", "evil.com", None),  # refanged, then the same policy
 ])
 def test_blocklist_and_fetcher_read_one_host_and_differ_in_policy(
         text: str, blocklist: str, fetcher: str | None) -> None:
@@ -233,3 +247,12 @@ def test_any_text_is_read_or_refused_with_a_code(text: str) -> None:
         assert refused.code in {"empty", "too_long", "not_url", "scheme", "port", "host"}
         return
     assert typed.host and typed.host == typed.host.lower() and typed.host.isascii()
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("https://shop.example/wiki/Lamp_(desk)", "/wiki/Lamp_(desk)"),  # a path may end in ")"
+    ("https://shop.example/p/[.]x", "/p/[.]x"),  # only the host is refanged
+    ("https://[2606:4700::1111]/p", "/p"),
+])
+def test_what_is_not_wrapping_or_defanging_is_kept(text: str, path: str) -> None:
+    assert read_typed_url(text).tail == path

@@ -129,7 +129,7 @@ def normalize_site(text: str) -> Site:
     The host is the one `read_typed_url` reads (what /checksite fetches); the blocklist accepts
     what the fetcher refuses only by policy (a user name or e-mail address, a backslash, any
     port, mailto:) and refuses IP addresses and hosts that are no registrable name."""
-    raw = (text or "").strip().strip("<>\"'`")
+    raw = (text or "").strip()  # quotes and brackets around it: read_typed_url takes them off
     plain = _plain_host(raw)
     if plain is not None:
         return _site_of(plain, text)

@@ -36,6 +36,13 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # in a path.
 _ODD = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# Quotes around a pasted link (always stripped) and bracket pairs (stripped when both ends have
+# them: a path may end in ")").
+_QUOTES = "<>\"'`“”‘’«»「」『』《》〈〉"
+_PAIRS = frozenset({"()", "（）", "{}"})  # not "[]": a bare IPv6 address is written so
+# Defanged links: hxxp://, hxxps[:]//, shop[.]com, shop(.)com, shop[dot]com.
+_DEFANGED_SCHEME = re.compile(r"^h(?:xx|XX|tt|TT)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
+_DEFANGED_DOT = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
 # "shop.com:8080/x" and "shop.com:" are a host and a port, not a scheme named "shop.com".
 _HOST_PORT_WITHOUT_SCHEME = re.compile(r"^(?:[^/?#:@\\]+:\d+|[^/?#:@\\]*\.[^/?#:@\\]*:)(?:[/?#\\]|$)")
 _NUMBER = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
@@ -72,11 +79,30 @@ class TypedURL:
 
 
 def _strip(text: str) -> str:
-    """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM)."""
-    text = text.strip()
-    while text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
-        text = text.strip(_INVISIBLE).strip()
-    return text
+    """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM),
+    and without the quotes or brackets a link is wrapped in when copied from a chat or a document
+    (`<https://shop.com/p>`, `"shop.com"`, `“shop.com”`, `「shop.com」`, `(https://shop.com/p)`)."""
+    while True:
+        before = text
+        text = text.strip()
+        while text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
+            text = text.strip(_INVISIBLE).strip()
+        text = text.strip(_QUOTES)
+        if len(text) >= 2 and text[0] + text[-1] in _PAIRS:
+            text = text[1:-1]
+        if text == before:
+            return text
+
+
+def _refang(text: str) -> str:
+    """A link written "defanged" so that it cannot be clicked (`hxxps://shop[.]com/p`, as warnings
+    about scam shops write it) in its ordinary form; the host part only, for the dots."""
+    text = _DEFANGED_SCHEME.sub(lambda m: f"http{m.group(1).lower()}://", text, count=1)
+    head, sep, tail = text.partition("://")
+    if not sep:
+        head, tail = "", text
+    cut = min((i for i in (tail.find("/"), tail.find("?"), tail.find("#")) if i >= 0), default=len(tail))
+    return f"{head}{sep}{_DEFANGED_DOT.sub('.', tail[:cut])}{tail[cut:]}"
 
 
 def normalize_host(host: str) -> str:
@@ -153,6 +179,7 @@ def read_typed_url(text: str) -> TypedURL:
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL("too_long", str(len(text)))
+    text = _refang(text)
     odd = _ODD.search(text) is not None
     backslash = "\\" in text
     if backslash:
