@@ -5,11 +5,13 @@ Accepts the forms sellers write — `2021-04-02`, `2021/4/2`, `2021.4.2`, `2021�
 Europe), `15/04/2021` (only one reading) — in any language of knowledge/month_names.yaml and in
 full-width digits. A slash or dash date whose day and month could swap (`04/02/2021`) is refused
 with a question naming both readings; a missing day, a two-digit year, a date in the future or
-before 1995 are refused with a code.
+before 1995 are refused with a code; a date that does not exist (`2021-02-30`, `31/04/2021`,
+month 13) is refused saying so, not as unreadable.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,22 +22,25 @@ from chatbot.months import MONTHS
 EARLIEST = date(1995, 1, 1)  # before the commercial web no listing or storefront existed
 MAX_INPUT = 60  # characters read; a typed date is short
 
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?$")
 _NUMERIC_DAY_FIRST = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\.?\s*(?:de\s+)?([^\W\d_]+)\.?,?\s*"
-                             r"(?:de\s+)?(\d{4})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[.\-/]?\s*(?:de\s+|of\s+)?([^\W\d_]+)\.?[,\-/]?\s*"
+                             r"(?:de\s+)?(\d{4})$")  # also 2-Apr-2021, 2nd of April 2021
 _MONTH_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
 
 
 class TypedDateError(ValueError):
-    """`code`: format | ambiguous | future | too_early. `options` holds both readings of an
-    ambiguous date (day-first, month-first)."""
+    """`code`: format | ambiguous | future | too_early | no_such_day | no_such_month. `options`
+    holds both readings of an ambiguous date (day-first, month-first); `params` what the message
+    about a date that does not exist names (`year_month`, `days`, `month`)."""
 
-    def __init__(self, code: str, text: str, options: tuple[date, date] | None = None) -> None:
+    def __init__(self, code: str, text: str, options: tuple[date, date] | None = None,
+                 params: dict[str, str] | None = None) -> None:
         super().__init__(f"{code}: {text!r}")
         self.code = code
         self.text = text
         self.options = options
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,21 @@ def _parts(text: str) -> _Parts:
     raise TypedDateError("format", text)
 
 
+def _existing(parts: _Parts, text: str) -> date:
+    """The date `parts` name; a month or day that does not exist is said to be so."""
+    if not 1 <= parts.month <= 12:
+        raise TypedDateError("no_such_month" if parts.day >= 1 else "format", text,
+                             params={"month": str(parts.month)})
+    days = calendar.monthrange(parts.year, parts.month)[1] if parts.year >= 1 else 31
+    if parts.day > days:
+        raise TypedDateError("no_such_day", text,
+                             params={"year_month": f"{parts.year:04d}-{parts.month:02d}", "days": str(days)})
+    try:
+        return date(parts.year, parts.month, parts.day)
+    except ValueError:
+        raise TypedDateError("format", text) from None
+
+
 def read_typed_date(text: str, today: date) -> date:
     """The date in `text` (one date, nothing else); raise `TypedDateError`.
 
@@ -83,11 +103,7 @@ def read_typed_date(text: str, today: date) -> date:
     cleaned = unicodedata.normalize("NFKC", (text or "").strip())[:MAX_INPUT].strip()
     if not cleaned:
         raise TypedDateError("format", text or "")
-    parts = _parts(cleaned)
-    try:
-        value = date(parts.year, parts.month, parts.day)
-    except ValueError:
-        raise TypedDateError("format", text) from None
+    value = _existing(_parts(cleaned), text)
     if value > today + timedelta(days=1):
         raise TypedDateError("future", text)
     if value < EARLIEST:
@@ -96,14 +112,15 @@ def read_typed_date(text: str, today: date) -> date:
 
 
 _NOTICE_KEYS = {"format": "notice.invalid.date", "too_early": "notice.invalid.date",
-                "future": "notice.invalid.future_date", "ambiguous": "dates.ambiguous"}
+                "future": "notice.invalid.future_date", "ambiguous": "dates.ambiguous",
+                "no_such_day": "dates.no_such_day", "no_such_month": "dates.no_such_month"}
 
 
 def typed_date_problem(error: TypedDateError, lang: str) -> str:
     """What to tell a seller whose typed date was refused, in `lang` (a question when ambiguous)."""
     from chatbot.i18n import t
 
-    params: dict[str, str] = {"value": error.text[:MAX_INPUT]}
+    params: dict[str, str] = {"value": error.text[:MAX_INPUT], **error.params}
     if error.options:
         params.update(day_first=error.options[0].isoformat(), month_first=error.options[1].isoformat())
     return t(_NOTICE_KEYS[error.code], lang, **params)  # type: ignore[arg-type]

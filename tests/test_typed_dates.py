@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from chatbot.evidence.options import OptionError, parse_chat
-from chatbot.typed_date import TypedDateError, read_typed_date
+from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from tests.conftest import Chat
 
 TODAY = date(2026, 11, 29)
@@ -22,20 +22,48 @@ TODAY = date(2026, 11, 29)
     ("2 avril 2021", date(2021, 4, 2)),
     ("02.04.2021", date(2021, 4, 2)), ("15/04/2021", date(2021, 4, 15)), ("04/15/2021", date(2021, 4, 15)),
     ("04/04/2021", date(2021, 4, 4)),
+    ("2021年4月2号", date(2021, 4, 2)), ("２０２１年４月２號", date(2021, 4, 2)),
+    ("2-Apr-2021", date(2021, 4, 2)), ("02-Apr-2021", date(2021, 4, 2)),
+    ("2nd of April 2021", date(2021, 4, 2)),
+    ("2024-02-29", date(2024, 2, 29)),
 ])
 def test_forms_sellers_write(typed: str, expected: date) -> None:
     assert read_typed_date(typed, TODAY) == expected
 
 
 @pytest.mark.parametrize(("typed", "code"), [
-    ("04/02/2021", "ambiguous"), ("4-2-2021", "ambiguous"), ("someday", "format"), ("2021-02-30", "format"),
+    ("04/02/2021", "ambiguous"), ("4-2-2021", "ambiguous"), ("someday", "format"),
+    ("2021-02-30", "no_such_day"),
     ("April 2021", "format"), ("21/4/2", "format"), ("2999-01-01", "future"), ("1990-05-01", "too_early"),
-    ("", "format"),
+    ("", "format"), ("31/04/2021", "no_such_day"), ("April 31, 2021", "no_such_day"),
+    ("29 February 2021", "no_such_day"), ("02/30/2021", "no_such_day"), ("2021-13-01", "no_such_month"),
+    ("13/13/2021", "no_such_month"), ("2021年2月30日", "no_such_day"),
 ])
 def test_refused_forms(typed: str, code: str) -> None:
     with pytest.raises(TypedDateError) as caught:
         read_typed_date(typed, TODAY)
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("2021-02", "28 days")), ("zh", ("2021-02", "28 天")), ("zh-Hant", ("2021-02", "28 天")),
+])
+def test_a_date_that_does_not_exist_is_told_so(lang: str, words: tuple[str, ...]) -> None:
+    with pytest.raises(TypedDateError) as caught:
+        read_typed_date("2021-02-30", TODAY)
+    said = typed_date_problem(caught.value, lang)
+    assert all(word in said for word in words) and "2021-02-30" in said
+    with pytest.raises(OptionError) as option:
+        parse_chat("https://shop.example/p --since 2021-02-30", TODAY)
+    assert option.value.key == "dates.no_such_day" and option.value.params["days"] == "28"
+
+
+def test_case_since_says_the_day_does_not_exist(chat: Chat) -> None:
+    case_id = _case(chat)
+    reply = chat.one(f"/case {case_id} since 31/04/2021")
+    assert not reply.ok and "30" in reply.text and "2021-04" in reply.text
+    checksite = chat.one("/checksite https://shop.example/p --since 31/04/2021")
+    assert not checksite.ok and "30" in checksite.text and "2021-04" in checksite.text
 
 
 def test_ambiguous_date_names_both_readings() -> None:

@@ -41,7 +41,8 @@ class Parsed:
 
 
 _SINCE_KEYS = {"format": "checksite.invalid.since_format", "future": "checksite.invalid.since_future",
-               "too_early": "checksite.invalid.since_too_early", "ambiguous": "dates.ambiguous"}
+               "too_early": "checksite.invalid.since_too_early", "ambiguous": "dates.ambiguous",
+               "no_such_day": "dates.no_such_day", "no_such_month": "dates.no_such_month"}
 
 
 def parse_since(value: str, today: date) -> date:
@@ -49,7 +50,7 @@ def parse_since(value: str, today: date) -> date:
     try:
         return read_typed_date(value, today)
     except TypedDateError as exc:
-        params: dict[str, Any] = {"value": value}
+        params: dict[str, Any] = {"value": value, **exc.params}
         if exc.options:
             params.update(day_first=exc.options[0].isoformat(), month_first=exc.options[1].isoformat())
         raise OptionError(_SINCE_KEYS[exc.code], **params) from None
