@@ -31,9 +31,14 @@ SHOPIFY_LIKE = {"shopify", "shopline"}
 WORDPRESS_LIKE = {"woocommerce", "wordpress"}
 
 # Handles and slugs are read from the decoded path, so `/products/台灯` and
-# `/products/%E5%8F%B0%E7%81%AF` name the same product; any letters of any script, digits, "-", "_".
-_HANDLE = re.compile(r"/products/([^\W_][\w\-]{0,200})(?:\.(?:js|json|html?))?/?$")
-_SLUG = re.compile(r"[^\W_][\w\-]{0,200}")
+# `/products/%E5%8F%B0%E7%81%AF` name the same product; any letters of any script with their
+# combining marks (Devanagari vowel signs, Thai tones, a decomposed "é"), digits, "-", "_".
+_WORD = r"(?:\w|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed" \
+        r"\u0900-\u0dff\u0e31-\u0e4e\u0eb1-\u0ecd\u0f18-\u0fbc\u1ab0-\u1aff\u1dc0-\u1dff" \
+        r"\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f])"
+_HANDLE = re.compile(rf"/products/((?!_)\w(?:{_WORD}|-){{0,200}})(?:\.(?:js|json|html?))?/?$")
+_SLUG = re.compile(rf"(?!_)\w(?:{_WORD}|-){{0,200}}")
+_PAGE_SUFFIX = re.compile(r"\.(?:html?|php|aspx?)$", re.IGNORECASE)
 _WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
 
 
@@ -53,7 +58,7 @@ def wordpress_slug(path: str) -> str | None:
     parts = [p for p in _decoded_path(path).split("/") if p]
     if not parts:
         return None
-    slug = parts[-1].lower()
+    slug = _PAGE_SUFFIX.sub("", parts[-1].lower())  # `/2019/03/my-post.html` permalinks
     return slug if _SLUG.fullmatch(slug) else None
 
 
