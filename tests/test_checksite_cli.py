@@ -57,7 +57,8 @@ def test_report_files(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignor
     (["ftp://example.com/x"], "http://"),
     (["not a url"], "does not look like a web address"),
     (["http://169.254.169.254/latest/"], "private network"),
-    (["https://example.com", "--since", "2021-02-30"], "--since needs the date"),
+    (["https://example.com", "--since", "2021-02-30"], "2021-02 has only 28 days"),
+    (["https://example.com", "--since", "someday"], "--since needs the date"),
     (["https://example.com", "--asin", "nope"], "An ASIN is 10 letters"),
     (["https://example.com", "--report", "x.docx"], "--report takes a file name"),
 ])

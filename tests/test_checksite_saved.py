@@ -88,6 +88,29 @@ def test_saved_page_bad_input_exit_2(run_cli, web: Web, args: list[str], reason:
     assert proc.returncode == 2 and reason in proc.stderr
 
 
+@pytest.mark.parametrize(("name", "code", "reason"), [
+    ("missing.html", "evidence.saved.missing", "no such file"),
+    ("folder", "evidence.saved.not_a_file", "is a folder"),  # "Webpage, complete" saves one beside the page
+    ("empty.html", "evidence.saved.empty", "is empty"),
+    ("bom-only.html", "evidence.saved.empty", "is empty"),
+])
+def test_an_unreadable_saved_page_is_refused_as_json_too(run_cli, web: Web, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                         name: str, code: str, reason: str) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "bom-only.html").write_bytes(b"\xff\xfe" + " \n".encode("utf-16-le"))
+    proc = run_cli("checksite", "--html", str(tmp_path / name), "--json", env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 2 and reason in proc.stderr
+    assert json.loads(proc.stdout)["refused"]["code"] == code
+
+
+def test_a_bad_option_is_refused_as_json_too(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "https://copycat-shop.com/p", "--since", "31/04/2021", "--json",
+                   env=cli_env(web))
+    assert proc.returncode == 2 and "30 days" in proc.stderr
+    assert json.loads(proc.stdout)["refused"] == {"code": "dates.no_such_day", "detail": "31/04/2021"}
+
+
 @pytest.mark.parametrize(("link", "timestamp", "original"), [
     ("https://web.archive.org/web/20200314061522/https://copycat-shop.com/products/lamp",
      "20200314061522", "https://copycat-shop.com/products/lamp"),

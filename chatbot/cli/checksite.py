@@ -70,10 +70,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.set_defaults(run=run)
 
 
+def _refused_json(args: argparse.Namespace, code: str, detail: str) -> None:
+    """With --json, input refused before any lookup is still one JSON object on stdout."""
+    if args.json:
+        where = {"html": args.html} if args.html else {}
+        print(printable_json({"url": args.url or args.original_url, **where,
+                              "refused": {"code": code, "detail": detail}}))
+
+
 def run(args: argparse.Namespace) -> int:
     config = settings()
     lang: Lang = normalize_lang(args.lang or config.default_lang) or "en"
     if args.report and Path(args.report).suffix.lower() not in report.FORMATS:
+        _refused_json(args, "checksite.invalid.report_name", args.report)
         fail(t("checksite.invalid.report_name", lang), EXIT_INVALID)
     saved = None
     if args.html:
@@ -82,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             saved = read_saved(Path(args.html))
         except SavedPageError as exc:
+            _refused_json(args, f"evidence.saved.{exc.code}", exc.detail)
             fail(t(f"evidence.saved.{exc.code}", lang, file=args.html), EXIT_INVALID)
     elif args.original_url:
         fail(t("evidence.saved.options", lang), EXIT_INVALID)
@@ -92,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                             marketplace=args.marketplace, brand=args.brand, today=app.ctx.clock().date(),
                             refresh=args.refresh, listing=args.listing, images=tuple(args.images or ()))
         except OptionError as exc:
+            _refused_json(args, exc.key, str(exc.params.get("value", "")))
             fail(t(exc.key, lang, **exc.params), EXIT_INVALID)
         engine = app.ctx.service(EvidenceEngine)
         try:

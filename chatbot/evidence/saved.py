@@ -31,7 +31,8 @@ _SINGLEFILE_DATE = re.compile(r"saved date:\s*([^\n]{1,80})", re.IGNORECASE)
 
 
 class SavedPageError(ValueError):
-    """`code` keys the message (evidence.saved.<code>): missing, too_large, empty."""
+    """`code` keys the message (evidence.saved.<code>): missing, not_a_file, unreadable, too_large,
+    empty."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
@@ -57,7 +58,11 @@ def read_saved(path: Path) -> SavedPage:
         body = path.read_bytes()
     except FileNotFoundError:
         raise SavedPageError("missing", str(path)) from None
-    except (IsADirectoryError, PermissionError) as exc:
+    except IsADirectoryError:
+        raise SavedPageError("not_a_file", str(path)) from None
+    except PermissionError as exc:
+        raise SavedPageError("unreadable", str(exc)) from None
+    except OSError as exc:  # a name too long, a broken device: nothing we can read
         raise SavedPageError("missing", str(exc)) from None
     return from_bytes(path.name, body)
 
