@@ -2,7 +2,9 @@
 
 Accepts the forms sellers write — `2021-04-02`, `2021/4/2`, `2021.4.2`, `2021年4月2日`,
 `2 April 2021`, `April 2, 2021`, `2. April 2021`, `02.04.2021` (dots: day first, as written in
-Europe), `15/04/2021` (only one reading) — in any language of knowledge/month_names.yaml and in
+Europe), `15/04/2021` (only one reading), `20210402`, `2021-Apr-02`, `Apr-02-2021`, and any of the
+numeric forms with a time after it (`2021-04-02 10:00`, `2021-04-02T10:00Z`: the day written)
+— in any language of knowledge/month_names.yaml and in
 full-width digits. A slash or dash date whose day and month could swap (`04/02/2021`) is refused
 with a question naming both readings; a missing day, a two-digit year, a date in the future or
 before 1995 are refused with a code; a date that does not exist (`2021-02-30`, `31/04/2021`,
@@ -26,7 +28,12 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[�
 _NUMERIC_DAY_FIRST = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[.\-/]?\s*(?:de\s+|of\s+)?([^\W\d_]+)\.?[,\-/]?\s*"
                              r"(?:de\s+)?(\d{4})$")  # also 2-Apr-2021, 2nd of April 2021
-_MONTH_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([^\W\d_]+)\.?[\s\-/]*(\d{1,2})(?:st|nd|rd|th)?,?[\s\-/]*(\d{4})$")
+_YEAR_MONTH_DAY = re.compile(r"^(\d{4})[\s\-/.]*([^\W\d_]+)\.?[\s\-/.]*(\d{1,2})$")  # 2021-Apr-02
+_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")  # 20210402, ISO 8601's basic form
+# A time after an ISO date, as copied from a log or a spreadsheet: the day is what was written.
+_TIME_OF_DAY = re.compile(r"(?<=\d)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?\s*"
+                          r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 
 
 class TypedDateError(ValueError):
@@ -59,7 +66,10 @@ def _month(word: str) -> int | None:
 
 
 def _parts(text: str) -> _Parts:
-    if match := _YMD.match(text):
+    if (clock := _TIME_OF_DAY.search(text)) and (_YMD.match(text[:clock.start()])
+                                                 or _NUMERIC_DAY_FIRST.match(text[:clock.start()])):
+        text = text[:clock.start()]
+    if match := _YMD.match(text) or _COMPACT.match(text):
         return _Parts(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if match := _NUMERIC_DAY_FIRST.match(text):
         first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
@@ -77,6 +87,8 @@ def _parts(text: str) -> _Parts:
         return _Parts(int(match.group(3)), month, int(match.group(1)))
     if (match := _MONTH_DAY_YEAR.match(text)) and (month := _month(match.group(1))):
         return _Parts(int(match.group(3)), month, int(match.group(2)))
+    if (match := _YEAR_MONTH_DAY.match(text)) and (month := _month(match.group(2))):
+        return _Parts(int(match.group(1)), month, int(match.group(3)))
     raise TypedDateError("format", text)
 
 

@@ -156,8 +156,13 @@ def read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, 
     raw = text.strip().split()[0] if text.strip() else ""
     try:
         url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
-    except InvalidURL:
-        return {}, t("notice.invalid.url", lang, value=text.strip()[:100]), False
+    except InvalidURL as exc:
+        # The reason /checksite gives for the same link: one reading, one explanation.
+        try:
+            reason = t(f"fetch.url.{exc.code}", lang)
+        except KeyError:
+            reason = t("fetch.invalid_url", lang)
+        return {}, t("notice.invalid.url", lang, value=text.strip()[:100], reason=reason), False
     return {"storefront": url}, t("notice.saved.storefront", lang, value=url), True
 
 

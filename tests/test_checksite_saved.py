@@ -55,6 +55,30 @@ def test_saved_wayback_copy_carries_the_snapshot_time(run_cli, web: Web) -> None
     assert "wayback" in result["page_first_seen"]["sources"]
 
 
+def test_a_page_saved_from_the_wayback_machine_is_dated_by_the_archive_record_in_it(  # type: ignore[no-untyped-def]
+        run_cli, web: Web, tmp_path: Path) -> None:
+    """The archive's toolbar script names the original and the capture time; its closing comment
+    names the time. Either dates the copy, also when the seller's link is a short `/web/2021/…`."""
+    saved = SAVED / "rose-planter-wayback.html"
+    short = "https://web.archive.org/web/2021/https://rose-garden-deals.com/product/rose-planter/"
+    without_script = tmp_path / "no-toolbar.html"
+    text = saved.read_text(encoding="utf-8")
+    without_script.write_text(text[text.index("<!-- End Wayback"):], encoding="utf-8")
+    for file, extra in ((saved, []), (saved, ["--url", short]), (without_script, ["--url", short])):
+        proc = run_cli("checksite", "--html", str(file), "--json", *extra, env=cli_env(web, **NOWHERE))
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["normalized_url"] == "https://rose-garden-deals.com/product/rose-planter/", extra
+        wayback = [d for s in result["sources"] if s["name"] == "wayback" for d in s["dates"]]
+        assert [d["value"] for d in wayback] == ["2021-09-17"], (file.name, extra)
+        assert "/web/20210917031544/" in wayback[0]["detail"]
+    # Without the record, a short link names no capture: no date is made up for it.
+    proc = run_cli("checksite", "--html", str(SAVED / "sandy-throw-chrome.html"), "--url", short, "--json",
+                   env=cli_env(web, **NOWHERE))
+    assert proc.returncode == 0, proc.stderr
+    assert not [d for s in json.loads(proc.stdout)["sources"] if s["name"] == "wayback" for d in s["dates"]]
+
+
 def test_a_saved_page_that_names_no_address(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A page saved without any note of its address: read as it is, with or without --url."""
     page = tmp_path / "plain.html"
@@ -123,6 +147,7 @@ def test_a_bad_option_is_refused_as_json_too(run_cli, web: Web) -> None:  # type
     ("https://web.archive.org@copycat-shop.com/web/20200314061522/https://x.com/", None, None),
     ("https://copycat-shop.com@web.archive.org/web/20200314061522/https://x.com/", None, None),
     ("HTTPS://Web.Archive.ORG./web/20200314061522/https://x.com/", "20200314061522", "https://x.com/"),
+    ("https://web-beta.archive.org/web/20170611000000/https://x.com/p", "20170611000000", "https://x.com/p"),
 ])
 def test_snapshot_links(link: str, timestamp: str | None, original: str | None) -> None:
     snap = parse_snapshot(link)

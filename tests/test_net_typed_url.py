@@ -256,3 +256,21 @@ def test_any_text_is_read_or_refused_with_a_code(text: str) -> None:
 ])
 def test_what_is_not_wrapping_or_defanging_is_kept(text: str, path: str) -> None:
     assert read_typed_url(text).tail == path
+
+
+@pytest.mark.parametrize(("text", "host", "path"), [
+    # Sentence punctuation after a pasted link is not part of it.
+    ("https://shop.example/p。", "shop.example", "/p"),
+    ("https://shop.example/p，", "shop.example", "/p"),
+    ("https://shop.example/p, ", "shop.example", "/p"),
+    ("(https://shop.example/products/lamp).", "shop.example", "/products/lamp"),
+    ("shop.example/p!", "shop.example", "/p"),
+    ("https://shop.example/p?…", "shop.example", "/p"),
+    # A scheme typed with a Chinese input method on, with full-width colon and slashes.
+    ("ｈｔｔｐｓ://shop.example/p", "shop.example", "/p"),
+    ("ＨＴＴＰ：／／ｓｈｏｐ．example/p", "shop.example", "/p"),
+])
+def test_punctuation_and_full_width_schemes_around_a_pasted_link(text: str, host: str, path: str) -> None:
+    typed = read_typed_url(text)
+    assert (typed.host, typed.tail) == (host, path)
+    assert typed.scheme in {"", "http", "https"}

@@ -212,6 +212,19 @@ def test_case_list_resume_and_chinese_errors(chat):
     assert chat.one(f"案件 {first} 完成 1").data["case"]["steps"][0]["state"] == "done"
 
 
+def test_a_refused_storefront_link_is_told_why_as_checksite_tells_it(chat):
+    case_id = chat("/notice trademark")[0].data["case"]["id"]
+    userinfo = chat.one(f"/case {case_id} site http://user:pw@copycat.example/p")
+    assert not userinfo.ok and "user name or password before the @" in userinfo.text
+    port = chat.one(f"/case {case_id} site https://copycat.example:8081/p")
+    assert not port.ok and "port" in port.text
+    zh = chat.one(f"案件 {case_id} site http://user:pw@copycat.example/p")
+    assert not zh.ok and zh.lang == "zh-Hans" and "店铺网址" in zh.text and "@" in zh.text
+    # Punctuation typed after the link is not part of it.
+    saved = chat.one(f"/case {case_id} site https://copycat.example/p/1。")
+    assert saved.data["case"]["storefront_urls"] == ["https://copycat.example/p/1"]
+
+
 def test_cases_are_private_but_follow_the_person_across_platforms(chat, app):
     case_id = chat(read("copyright_en.txt"), user="U123", platform="slack")[0].data["case"]["id"]
     assert not chat.one(f"/case {case_id}", user="mallory").ok

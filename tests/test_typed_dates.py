@@ -26,6 +26,12 @@ TODAY = date(2026, 11, 29)
     ("2-Apr-2021", date(2021, 4, 2)), ("02-Apr-2021", date(2021, 4, 2)),
     ("2nd of April 2021", date(2021, 4, 2)),
     ("2024-02-29", date(2024, 2, 29)),
+    # With a time after it, as copied from a spreadsheet or a log: the day written.
+    ("2021-04-02T10:00", date(2021, 4, 2)), ("2021-04-02 10:00", date(2021, 4, 2)),
+    ("2021-04-02T23:30:00Z", date(2021, 4, 2)), ("2021/4/2 08:15:00 +08:00", date(2021, 4, 2)),
+    ("02.04.2021 10:00", date(2021, 4, 2)),
+    ("20210402", date(2021, 4, 2)), ("2021-Apr-02", date(2021, 4, 2)), ("Apr-02-2021", date(2021, 4, 2)),
+    ("2021 April 2", date(2021, 4, 2)),
 ])
 def test_forms_sellers_write(typed: str, expected: date) -> None:
     assert read_typed_date(typed, TODAY) == expected
@@ -33,6 +39,8 @@ def test_forms_sellers_write(typed: str, expected: date) -> None:
 
 @pytest.mark.parametrize(("typed", "code"), [
     ("04/02/2021", "ambiguous"), ("4-2-2021", "ambiguous"), ("someday", "format"),
+    ("04/02/2021 10:00", "ambiguous"), ("2021-04-02T25", "format"), ("12345678", "format"),
+    ("20211302", "no_such_month"),
     ("2021-02-30", "no_such_day"),
     ("April 2021", "format"), ("21/4/2", "format"), ("2999-01-01", "future"), ("1990-05-01", "too_early"),
     ("", "format"), ("31/04/2021", "no_such_day"), ("April 31, 2021", "no_such_day"),

@@ -4,7 +4,11 @@ A seller often has the page saved (the site is down now). The file is read as th
 have been: HTML metadata, JSON-LD, CDN upload times, visible text dates, platform detection, the
 brand check. Nothing is fetched. The page's address comes from `--url`, else from what the
 browser wrote into the file (`<!-- saved from url=(0045)https://… -->`, SingleFile's `url:`
-header); a Wayback snapshot address also gives the snapshot's time as evidence.
+header); a Wayback snapshot address also gives the snapshot's time as evidence. A page saved from
+the Wayback Machine carries the archive's own record of the capture (its toolbar script names the
+original address and the 14-digit capture time; its closing comment says "FILE ARCHIVED ON
+06:15:22 Mar 14, 2020"), which dates the copy even when the address the seller has is a short
+`/web/2019/…` link.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from chatbot.evidence import combiner, page, platform
 from chatbot.evidence.dates import parse_http_date, parse_iso
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
-from chatbot.evidence.snapshot import archived_original, parse_snapshot
+from chatbot.evidence.snapshot import Snapshot, archived_original, parse_snapshot
 from chatbot.net.typed_url import typed_host
 
 MAX_SAVED_BYTES = 20_000_000  # a saved page with inlined images is larger than a live one
@@ -28,6 +32,10 @@ W_SAVED = 0.2  # the file's own note of when it was saved: the seller's file, ea
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{1,5}\)\s*(\S{1,2048}?)\s*-->", re.IGNORECASE)
 _SINGLEFILE_URL = re.compile(r"Page saved with SingleFile\s+url:\s*(\S{1,2048})", re.IGNORECASE)
 _SINGLEFILE_DATE = re.compile(r"saved date:\s*([^\n]{1,80})", re.IGNORECASE)
+# The Wayback Machine's own record in a page saved from it (see the module docstring).
+_WOMBAT = re.compile(r"__wm\.wombat\(\s*[\"']([^\"'\s]{1,2048})[\"']\s*,\s*[\"'](\d{14})[\"']")
+_ARCHIVED_ON = re.compile(r"FILE ARCHIVED ON (\d{2}:\d{2}:\d{2} [A-Z][a-z]{2} \d{1,2}, \d{4})")
+ARCHIVE_RECORD_CHARS = 65_536  # the toolbar script is in <head>, the comment closes the file
 
 
 class SavedPageError(ValueError):
@@ -47,6 +55,9 @@ class SavedPage:
     sha256: str
     url: str | None  # the page's address as the file records it, if it does
     saved_on: date | None  # when the file says it was saved (SingleFile), if it does
+    # The archive's own record in a page saved from the Wayback Machine (`_archive_record`).
+    capture_time: str | None = None
+    capture_original: str | None = None
 
 
 def read_saved(path: Path) -> SavedPage:
@@ -80,7 +91,36 @@ def from_bytes(name: str, body: bytes) -> SavedPage:
         raw = when.group(1).strip()
         saved_on = parse_http_date(raw) or parse_iso(raw)
     address = found.group(1) if found else None
-    return SavedPage(name, body, hashlib.sha256(body).hexdigest(), address, saved_on)
+    return SavedPage(name, body, hashlib.sha256(body).hexdigest(), address, saved_on, *_archive_record(body))
+
+
+def _archive_record(body: bytes) -> tuple[str | None, str | None]:
+    """(the capture time as 14 digits, the original address) that a page saved from the Wayback
+    Machine records of itself: both from the toolbar script, else the time from the closing
+    comment; (None, None) for any other page."""
+    head = page.body_text(body[:ARCHIVE_RECORD_CHARS], {})
+    if (wombat := _WOMBAT.search(head)) is not None:
+        return wombat.group(2), wombat.group(1)
+    tail = page.body_text(body[-ARCHIVE_RECORD_CHARS:], {})
+    if (archived := _ARCHIVED_ON.search(tail)) is None:
+        return None, None
+    try:
+        return f"{datetime.strptime(archived.group(1), '%H:%M:%S %b %d, %Y'):%Y%m%d%H%M%S}", None
+    except ValueError:
+        return None, None
+
+
+def snapshot_of(saved: SavedPage) -> Snapshot | None:
+    """Which Wayback capture the saved page is: the snapshot link it was saved from (or given as
+    its address), made exact by the archive's own record in the file when the link names no
+    single capture (`/web/2019/…`), or the record alone; None when it is no archive copy."""
+    given = parse_snapshot(saved.url or "")
+    if given is not None and given.exact:
+        return given
+    original = saved.capture_original or (given.original if given else None)
+    if saved.capture_time is None or original is None:
+        return given
+    return Snapshot(saved.capture_time, original, f"https://web.archive.org/web/{saved.capture_time}/{original}")
 
 
 def analyse(saved: SavedPage, url: str | None, today: date) -> tuple[list[SourceResult], FetchRecord,
@@ -99,7 +139,7 @@ def analyse(saved: SavedPage, url: str | None, today: date) -> tuple[list[Source
     if saved.saved_on is not None:
         result.dates.append(DateClaim("declared", saved.saved_on, "page", "page", W_SAVED,
                                       f"saved date written in the file: {saved.saved_on.isoformat()}"))
-    snap = parse_snapshot(saved.url or "")
+    snap = snapshot_of(saved)
     if snap is not None and (claim := snap.claim(today)) is not None:
         archive = SourceResult("wayback", dates=[claim])
         archive.info["archive_links"] = [{"scope": "page", "timestamp": snap.timestamp, "url": snap.link}]
@@ -117,7 +157,7 @@ def original_url(saved: SavedPage, given: str | None) -> str | None:
     """The address to read the page as: `--url`, else the snapshot's original, else the file's note."""
     if given:
         return archived_original(given) or given
-    snap = parse_snapshot(saved.url or "")
+    snap = snapshot_of(saved)
     return snap.original if snap else archived_original(saved.url or "") or saved.url
 
 

@@ -22,7 +22,7 @@ from chatbot.net.typed_url import InvalidURL, read_typed_url, typed_host
 
 SOURCE = "wayback"
 W_SNAPSHOT = 0.9  # the archive's own record, as a first capture
-ARCHIVE_HOSTS = frozenset({"web.archive.org", "wayback.archive.org", "archive.org"})
+ARCHIVE_HOSTS = frozenset({"web.archive.org", "wayback.archive.org", "web-beta.archive.org", "archive.org"})
 # /web/<1-14 digits>[<modifier>_]/<original>; the modifier (id_, if_, im_…) picks a rendering.
 _PATH = re.compile(r"^/web/(\d{4,14})(?:[a-z]{2}_)?/+(.+)$", re.IGNORECASE)
 # Links to a page in the archive that name no single capture: a calendar or a capture request.

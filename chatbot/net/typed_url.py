@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
@@ -42,6 +43,11 @@ _QUOTES = "<>\"'`“”‘’«»「」『』《》〈〉"
 _PAIRS = frozenset({"()", "（）", "{}"})  # not "[]": a bare IPv6 address is written so
 # Defanged links: hxxp://, hxxps[:]//, shop[.]com, shop(.)com, shop[dot]com.
 _DEFANGED_SCHEME = re.compile(r"^h(?:xx|XX|tt|TT)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
+# Sentence punctuation a pasted link ends up followed by ("see https://shop.com/p." or "…/p。").
+# A "." is taken off only after a path: after a host it is the fully-qualified form ("shop.com.").
+_TRAILING = ",;:!?。，、；：！？…"
+# A scheme typed with a Chinese or Japanese input method on: "ｈｔｔｐｓ：／／shop.com/p".
+_WIDE_SCHEME = re.compile(r"^[Ａ-Ｚａ-ｚA-Za-z]{3,6}[:：][/／]{0,3}")
 _DEFANGED_DOT = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
 # "shop.com:8080/x" and "shop.com:" are a host and a port, not a scheme named "shop.com".
 _HOST_PORT_WITHOUT_SCHEME = re.compile(r"^(?:[^/?#:@\\]+:\d+|[^/?#:@\\]*\.[^/?#:@\\]*:)(?:[/?#\\]|$)")
@@ -81,13 +87,16 @@ class TypedURL:
 def _strip(text: str) -> str:
     """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM),
     and without the quotes or brackets a link is wrapped in when copied from a chat or a document
-    (`<https://shop.com/p>`, `"shop.com"`, `“shop.com”`, `「shop.com」`, `(https://shop.com/p)`)."""
+    (`<https://shop.com/p>`, `"shop.com"`, `“shop.com”`, `「shop.com」`, `(https://shop.com/p)`),
+    and the sentence punctuation after it (`https://shop.com/p。`)."""
     while True:
         before = text
         text = text.strip()
         while text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
             text = text.strip(_INVISIBLE).strip()
-        text = text.strip(_QUOTES)
+        text = text.strip(_QUOTES).rstrip(_TRAILING)
+        if "/" in text.partition("://")[2 if "://" in text else 0]:
+            text = text.rstrip(".")
         if len(text) >= 2 and text[0] + text[-1] in _PAIRS:
             text = text[1:-1]
         if text == before:
@@ -179,6 +188,8 @@ def read_typed_url(text: str) -> TypedURL:
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL("too_long", str(len(text)))
+    if (wide := _WIDE_SCHEME.match(text)) is not None and not wide.group(0).isascii():
+        text = unicodedata.normalize("NFKC", wide.group(0)) + text[wide.end():]
     text = _refang(text)
     odd = _ODD.search(text) is not None
     backslash = "\\" in text
