@@ -505,7 +505,7 @@ def _signals(base: dict[str, Any]) -> dict[str, Any]:
         signals["ip"] = abuse["host_ip"]
     if abuse.get("registrar"):
         signals["registrar"] = abuse["registrar"]
-    contacts = [abuse[k] for k in ("registrar_abuse_email", "host_abuse_email") if abuse.get(k)]
+    contacts = [v for k in ("registrar_abuse_email", "host_abuse_email") for v in rdap.every_value(abuse, k)]
     if contacts:
         signals["abuse_contact"] = contacts
     return signals

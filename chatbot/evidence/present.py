@@ -8,6 +8,7 @@ from typing import Any
 from chatbot.conversation import Lang
 from chatbot.evidence import platform
 from chatbot.evidence.network import SERVICES, network_failed
+from chatbot.evidence.rdap import every_value
 from chatbot.i18n import t
 
 
@@ -146,8 +147,8 @@ def fields(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
     pairs.append((t("checksite.field.blocklist", lang), blocklist_text(result.get("blocklist"), lang)))
     for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
                        ("host_abuse_email", "host_abuse")):
-        if abuse.get(key):
-            value = ", ".join(abuse.get(f"{key}s") or [abuse[key]])  # every contact the registry named
+        if values := every_value(abuse, key):
+            value = ", ".join(values)  # every contact the registry named
             if key == "host_abuse_email" and abuse.get("host_network"):
                 value = f"{value} ({abuse['host_network']})"
             pairs.append((t(f"checksite.field.{label}", lang), value))
