@@ -137,6 +137,19 @@ def test_one_file_in_many_sizes_is_one_item() -> None:
     assert estimate is not None and estimate.value == date(2019, 10, 16) and estimate.rule == "heaviest"
 
 
+def test_files_uploaded_together_are_one_upload() -> None:
+    batch = [claim("2017-02-02", "a.png"), claim("2017-02-02", "b.png"), claim("2017-02-02", "c.png"),
+             claim("2019-10-16", "product.jpg", 0.55)]
+    estimate = combiner.estimate(batch)
+    assert estimate is not None and estimate.value == date(2019, 10, 16) and estimate.rule == "heaviest"
+    # Two of them on one day and one on another: still two uploads, not three.
+    two = [*batch[:2], claim("2017-03-09", "c.png"), batch[3]]
+    assert combiner.estimate(two).rule == "heaviest"  # type: ignore[union-attr]
+    three = [*two[:3], claim("2017-05-30", "d.png"), batch[3]]
+    estimate = combiner.estimate(three)
+    assert estimate is not None and estimate.value == date(2017, 2, 2) and estimate.rule == "consistent_items"
+
+
 def test_corroboration_still_comes_first() -> None:
     claims = [claim("2016-04-21", "a.png"), claim("2016-05-21", "b.png"), claim("2016-06-21", "c.png"),
               claim("2019-10-16", "product.jpg", 0.55), claim("2019-10-20", "", 0.9, source="wayback")]
