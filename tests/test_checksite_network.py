@@ -83,6 +83,27 @@ def test_diagnosis_table() -> None:
     assert one_down.state == "ok" and one_down.services_down == ("wayback",)
 
 
+def test_a_service_that_asked_nothing_is_no_sign_the_network_works() -> None:
+    def s(name: str, error: str | None = None) -> dict[str, object]:
+        return {"name": name, "ok": error is None, "error": error}
+
+    # A store on a shared platform's domain: RDAP is not asked, so only the archive tells.
+    offline = diagnose([s("page", "fetch.unresolvable"), s("wayback", "fetch.unresolvable"),
+                        s("rdap", "shared_platform")])
+    assert offline.state == "offline" and offline.services_down == ("wayback",)
+    gone = diagnose([s("page", "fetch.unresolvable"), s("wayback"), s("rdap", "shared_platform")])
+    assert gone.state == "site_gone"
+
+
+def test_offline_with_a_store_on_a_shared_platform(web: Web, settings: Settings, db: Database) -> None:
+    config = settings_for(web, settings, wayback_url="http://archive.invalid", rdap_url="http://rdap.invalid",
+                          amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
+    engine = EvidenceEngine(Context(config, db), resolver=resolver)  # type: ignore[arg-type]
+    result = engine.check(LookupRequest("https://cozy-copy.myshopify.com/products/lamp"))
+    assert next(s for s in result["sources"] if s["name"] == "rdap")["error"] == "shared_platform"
+    assert result["network"] == {"state": "offline", "services_down": ["wayback"]}
+
+
 # -- configured services on their own port ------------------------------------------------------
 def mirror_resolver(host: str) -> list[str]:
     if host in {"rdap-mirror", "archive-mirror"}:
