@@ -11,8 +11,10 @@ import pytest
 from chatbot.config import Settings
 from chatbot.context import Context
 from chatbot.db import Database
+from chatbot.evidence.copying_present import problem_line
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused, LookupRequest
 from chatbot.evidence.network import diagnose
+from chatbot.evidence.present import comparison_text
 from tests.fixtures.sites.server import (
     UNREACHABLE_SERVICES,
     Web,
@@ -145,3 +147,28 @@ def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_
     assert "taken down" not in english.text and "--asin" not in english.text
     hant = chat.one("查站 http://copycat.invalid/products/lamp", lang="zh-Hant")
     assert not hant.ok and "網路連線或代理" in hant.text
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Amazon could not be reached"),
+                                           ("zh", "无法从这里连接亚马逊")])
+def test_amazon_unreachable_is_said_as_our_service(lang: str, said: str) -> None:
+    comparison = {"verdict": "inconclusive", "reason": "amazon_failed", "amazon_error": "fetch.unresolvable"}
+    text = comparison_text(comparison, lang)  # type: ignore[arg-type]
+    assert said in text and "--since" in text and "--asin" not in text
+    assert "taken down" not in text and "spelling" not in text and "关闭" not in text
+    line = problem_line({"code": "amazon_unreachable", "url": "http://amazon.invalid/com/dp/B0SELLER01"},
+                        lang)  # type: ignore[arg-type]
+    assert said in line and "taken down" not in line
+
+
+def test_amazon_down_while_the_site_answers(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    env = cli_env(web, SELLERGUARD_AMAZON_URL=UNREACHABLE["SELLERGUARD_AMAZON_URL"])
+    proc = run_cli("checksite", f"{web.base}/products/aurora-lamp", "--asin", "B0SELLER01", "--refresh",
+                   "--json", env=env)
+    assert proc.returncode in {0, 1}, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["network"] == {"state": "ok", "services_down": ["amazon"]}
+    assert result["comparison"]["amazon_error"] == "fetch.unresolvable"
+    codes = {p["code"] for p in result["copying"]["problems"]
+             if p.get("url", "").startswith("http://amazon.invalid")}
+    assert codes == {"amazon_unreachable"}
