@@ -160,7 +160,7 @@ async def _amazon(client: EvidenceClient, template: str, request: CopyingRequest
         problems.append(Problem("seller", "http_status", str(fetched.status), url))
         return
     side.listing = amazon_listing(fetched.text, fetched.final_url)
-    found = amazon.find_first_available(fetched.text)
+    found = amazon.find_first_available(fetched.text, request.marketplace)
     side.first_available = found[0] if found else None
 
 
