@@ -97,6 +97,19 @@ def test_a_service_that_asked_nothing_is_no_sign_the_network_works() -> None:
     assert gone.state == "site_gone"
 
 
+def test_a_lookup_our_services_could_not_complete_is_not_served_again(web: Web, settings: Settings,
+                                                                       db: Database) -> None:
+    def check(**changes: str) -> dict[str, object]:
+        engine = EvidenceEngine(Context(settings_for(web, settings, **changes), db), resolver=resolver)  # type: ignore[arg-type]
+        return engine.check(LookupRequest(web.shop("glowpeak-shop.com", "/products/aurora-lamp")))
+
+    first = check(rdap_url="http://rdap.invalid")
+    assert first["network"] == {"state": "ok", "services_down": ["rdap"]}
+    again = check()
+    assert not again["cached"] and again["network"] == {"state": "ok", "services_down": []}
+    assert check()["cached"]  # a complete lookup is served from the cache as before
+
+
 def test_offline_with_a_store_on_a_shared_platform(web: Web, settings: Settings, db: Database) -> None:
     config = settings_for(web, settings, wayback_url="http://archive.invalid", rdap_url="http://rdap.invalid",
                           amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
