@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatbot.config import Settings
+from chatbot.config import Settings, load_settings
 from chatbot.context import Context
 from chatbot.db import Database
 from chatbot.evidence.copying_present import problem_line
@@ -144,7 +144,8 @@ def test_services_on_other_ports_are_trusted_for_that_origin_only(web: Web, sett
     assert caught.value.key == "fetch.url.port"
 
 
-@pytest.mark.parametrize("value", ["http://rdap-mirror:99999/", "rdap-mirror:8080", "http://u:pw@rdap.example/"])
+@pytest.mark.parametrize("value", ["http://rdap-mirror:99999/", "rdap-mirror:8080", "http://u:pw@rdap.example/",
+                                   "http://rdap-mirror:8080/?format=json", "http://rdap-mirror:8080/#top"])
 def test_a_wrong_service_url_fails_at_start_up(run_cli, web: Web, value: str) -> None:  # type: ignore[no-untyped-def]
     proc = run_cli("checksite", "https://shop.example/", env=cli_env(web, SELLERGUARD_RDAP_URL=value))
     assert proc.returncode == 2
@@ -185,3 +186,23 @@ def test_amazon_down_while_the_site_answers(run_cli, web: Web) -> None:  # type:
     codes = {p["code"] for p in result["copying"]["problems"]
              if p.get("url", "").startswith("http://amazon.invalid")}
     assert codes == {"amazon_unreachable"}
+
+
+@pytest.mark.parametrize("value", ["http://amazon-mirror:8080/{market}/dp/{asin}",
+                                   "http://amazon-mirror:8080/dp/{asin}}", "http://amazon-mirror:8080/{0}/{asin}"])
+def test_a_wrong_amazon_template_fails_at_start_up(run_cli, web: Web, value: str) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "https://shop.example/", "--asin", "B0SELLER01",
+                   env=cli_env(web, SELLERGUARD_AMAZON_URL=value))
+    assert proc.returncode == 2
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "SELLERGUARD_AMAZON_URL" in lines[0] and "{marketplace}" in lines[0]
+
+
+def test_service_urls_that_are_right_are_kept() -> None:
+    settings = load_settings({"SELLERGUARD_RDAP_URL": "http://rdap-mirror:8080/",
+                              "SELLERGUARD_AMAZON_URL": "http://amazon-mirror:8080/{marketplace}/dp/{asin}?th=1",
+                              "WECOM_ROBOT_WEBHOOK": "https://webhook.example/send?key=made-up-key"})
+    assert settings.rdap_url == "http://rdap-mirror:8080"
+    assert settings.amazon_url.format(marketplace="de", asin="B0SELLER01") == \
+        "http://amazon-mirror:8080/de/dp/B0SELLER01?th=1"
+    assert settings.wecom_robot_webhook.endswith("?key=made-up-key")
