@@ -154,8 +154,14 @@ def _timezone(name: str, raw: str) -> str:
     return value
 
 
-def _http_url(name: str, raw: str) -> str:
-    """An operator-configured service URL: http(s), a host, a valid port, no user name or password.
+# Whole endpoints, used as given (a webhook carries its key in the query); every other service URL
+# is a base that paths are appended to, so it may not carry a query or a fragment.
+_WHOLE_URLS = frozenset({"tsa_url", "wecom_robot_webhook"})
+
+
+def _http_url(name: str, raw: str, *, base: bool = False) -> str:
+    """An operator-configured service URL: http(s), a host, a valid port, no user name or password;
+    a `base` (paths are appended to it) without query or fragment.
     Its own port is trusted for requests to that service (chatbot/net/services.py)."""
     parts = urlsplit(raw.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -171,6 +177,9 @@ def _http_url(name: str, raw: str) -> str:
         raise ConfigError(f"{name}={raw!r} must not carry a user name or password.")
     if any(ch.isspace() or ch == "\\" for ch in raw.strip()):
         raise ConfigError(f"{name}={raw!r} must not contain spaces or backslashes.")
+    if base and ("?" in raw or "#" in raw):
+        raise ConfigError(f"{name}={raw!r} is a base address that paths are added to: drop the "
+                          "'?…' or '#…' part, e.g. http://rdap-mirror:8080/rdap.")
     return raw.strip().rstrip("/")
 
 
@@ -246,13 +255,19 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         ("WECOM_ROBOT_WEBHOOK", "wecom_robot_webhook"),
     ):
         if (raw := get(name)) is not None:
-            kwargs[key] = _http_url(name, raw) + ("/" if key == "slack_api_url" else "")
+            value = _http_url(name, raw, base=key not in _WHOLE_URLS)
+            kwargs[key] = value + ("/" if key == "slack_api_url" else "")
     if (raw := get("SELLERGUARD_SAVE_PAGE_NOW")) is not None:
         kwargs["save_page_now"] = _bool("SELLERGUARD_SAVE_PAGE_NOW", raw)
     if (raw := get("SELLERGUARD_AMAZON_URL")) is not None:
         if "{asin}" not in raw:
             raise ConfigError(f"SELLERGUARD_AMAZON_URL={raw!r} must contain {{asin}}.")
-        _http_url("SELLERGUARD_AMAZON_URL", raw.replace("{marketplace}", "com").replace("{asin}", "x"))
+        try:  # filled in with str.format for every lookup: any other field or brace would fail then
+            filled = raw.format(marketplace="com", asin="x")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"SELLERGUARD_AMAZON_URL={raw!r} may use only {{marketplace}} and {{asin}} "
+                              "between braces.") from None
+        _http_url("SELLERGUARD_AMAZON_URL", filled)
         kwargs["amazon_url"] = raw.strip()
     if (raw := get("SELLERGUARD_ALLOW_PRIVATE_NETWORKS")) is not None:
         kwargs["allow_private_networks"] = _bool("SELLERGUARD_ALLOW_PRIVATE_NETWORKS", raw)

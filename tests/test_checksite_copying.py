@@ -45,6 +45,16 @@ def test_checksite_json_has_the_copying_section(run_cli, web: Web) -> None:  # t
     assert any(e["source"] == "copying" and "/images/I/" in e["url"] for e in result["evidence"])
 
 
+def test_the_listing_date_is_read_in_the_marketplace_given(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    # A numeric date on amazon.de is day first: 05.03.2019 is the 5th of March, not May 3rd.
+    proc = run_cli("checksite", f"{web.base}{site.COPYCAT_PAGE}", "--asin", "B0SELLERDN",
+                   "--marketplace", "de", "--json", env=cli_env(web))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["comparison"]["seller_date"] == "2019-03-05"
+    assert result["copying"]["seller_first_available"] == "2019-03-05"
+
+
 def test_checksite_reports_show_the_matches(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     html = tmp_path / "evidence.html"
     proc = run_cli("checksite", f"{web.base}{site.COPYCAT_PAGE}", "--asin", "B0SELLERIM", "--report",

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatbot.config import Settings
+from chatbot.config import Settings, load_settings
 from chatbot.context import Context
 from chatbot.db import Database
+from chatbot.evidence.copying_present import problem_line
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused, LookupRequest
 from chatbot.evidence.network import diagnose
+from chatbot.evidence.present import comparison_text
 from tests.fixtures.sites.server import (
     UNREACHABLE_SERVICES,
     Web,
@@ -83,6 +85,40 @@ def test_diagnosis_table() -> None:
     assert one_down.state == "ok" and one_down.services_down == ("wayback",)
 
 
+def test_a_service_that_asked_nothing_is_no_sign_the_network_works() -> None:
+    def s(name: str, error: str | None = None) -> dict[str, object]:
+        return {"name": name, "ok": error is None, "error": error}
+
+    # A store on a shared platform's domain: RDAP is not asked, so only the archive tells.
+    offline = diagnose([s("page", "fetch.unresolvable"), s("wayback", "fetch.unresolvable"),
+                        s("rdap", "shared_platform")])
+    assert offline.state == "offline" and offline.services_down == ("wayback",)
+    gone = diagnose([s("page", "fetch.unresolvable"), s("wayback"), s("rdap", "shared_platform")])
+    assert gone.state == "site_gone"
+
+
+def test_a_lookup_our_services_could_not_complete_is_not_served_again(web: Web, settings: Settings,
+                                                                       db: Database) -> None:
+    def check(**changes: str) -> dict[str, object]:
+        engine = EvidenceEngine(Context(settings_for(web, settings, **changes), db), resolver=resolver)  # type: ignore[arg-type]
+        return engine.check(LookupRequest(web.shop("glowpeak-shop.com", "/products/aurora-lamp")))
+
+    first = check(rdap_url="http://rdap.invalid")
+    assert first["network"] == {"state": "ok", "services_down": ["rdap"]}
+    again = check()
+    assert not again["cached"] and again["network"] == {"state": "ok", "services_down": []}
+    assert check()["cached"]  # a complete lookup is served from the cache as before
+
+
+def test_offline_with_a_store_on_a_shared_platform(web: Web, settings: Settings, db: Database) -> None:
+    config = settings_for(web, settings, wayback_url="http://archive.invalid", rdap_url="http://rdap.invalid",
+                          amazon_url="http://amazon.invalid/{marketplace}/dp/{asin}")
+    engine = EvidenceEngine(Context(config, db), resolver=resolver)  # type: ignore[arg-type]
+    result = engine.check(LookupRequest("https://cozy-copy.myshopify.com/products/lamp"))
+    assert next(s for s in result["sources"] if s["name"] == "rdap")["error"] == "shared_platform"
+    assert result["network"] == {"state": "offline", "services_down": ["wayback"]}
+
+
 # -- configured services on their own port ------------------------------------------------------
 def mirror_resolver(host: str) -> list[str]:
     if host in {"rdap-mirror", "archive-mirror"}:
@@ -108,7 +144,8 @@ def test_services_on_other_ports_are_trusted_for_that_origin_only(web: Web, sett
     assert caught.value.key == "fetch.url.port"
 
 
-@pytest.mark.parametrize("value", ["http://rdap-mirror:99999/", "rdap-mirror:8080", "http://u:pw@rdap.example/"])
+@pytest.mark.parametrize("value", ["http://rdap-mirror:99999/", "rdap-mirror:8080", "http://u:pw@rdap.example/",
+                                   "http://rdap-mirror:8080/?format=json", "http://rdap-mirror:8080/#top"])
 def test_a_wrong_service_url_fails_at_start_up(run_cli, web: Web, value: str) -> None:  # type: ignore[no-untyped-def]
     proc = run_cli("checksite", "https://shop.example/", env=cli_env(web, SELLERGUARD_RDAP_URL=value))
     assert proc.returncode == 2
@@ -124,3 +161,48 @@ def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_
     assert "taken down" not in english.text and "--asin" not in english.text
     hant = chat.one("查站 http://copycat.invalid/products/lamp", lang="zh-Hant")
     assert not hant.ok and "網路連線或代理" in hant.text
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Amazon could not be reached"),
+                                           ("zh", "无法从这里连接亚马逊")])
+def test_amazon_unreachable_is_said_as_our_service(lang: str, said: str) -> None:
+    comparison = {"verdict": "inconclusive", "reason": "amazon_failed", "amazon_error": "fetch.unresolvable"}
+    text = comparison_text(comparison, lang)  # type: ignore[arg-type]
+    assert said in text and "--since" in text and "--asin" not in text
+    assert "taken down" not in text and "spelling" not in text and "关闭" not in text
+    line = problem_line({"code": "amazon_unreachable", "url": "http://amazon.invalid/com/dp/B0SELLER01"},
+                        lang)  # type: ignore[arg-type]
+    assert said in line and "taken down" not in line
+
+
+def test_amazon_down_while_the_site_answers(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    env = cli_env(web, SELLERGUARD_AMAZON_URL=UNREACHABLE["SELLERGUARD_AMAZON_URL"])
+    proc = run_cli("checksite", f"{web.base}/products/aurora-lamp", "--asin", "B0SELLER01", "--refresh",
+                   "--json", env=env)
+    assert proc.returncode in {0, 1}, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["network"] == {"state": "ok", "services_down": ["amazon"]}
+    assert result["comparison"]["amazon_error"] == "fetch.unresolvable"
+    codes = {p["code"] for p in result["copying"]["problems"]
+             if p.get("url", "").startswith("http://amazon.invalid")}
+    assert codes == {"amazon_unreachable"}
+
+
+@pytest.mark.parametrize("value", ["http://amazon-mirror:8080/{market}/dp/{asin}",
+                                   "http://amazon-mirror:8080/dp/{asin}}", "http://amazon-mirror:8080/{0}/{asin}"])
+def test_a_wrong_amazon_template_fails_at_start_up(run_cli, web: Web, value: str) -> None:  # type: ignore[no-untyped-def]
+    proc = run_cli("checksite", "https://shop.example/", "--asin", "B0SELLER01",
+                   env=cli_env(web, SELLERGUARD_AMAZON_URL=value))
+    assert proc.returncode == 2
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "SELLERGUARD_AMAZON_URL" in lines[0] and "{marketplace}" in lines[0]
+
+
+def test_service_urls_that_are_right_are_kept() -> None:
+    settings = load_settings({"SELLERGUARD_RDAP_URL": "http://rdap-mirror:8080/",
+                              "SELLERGUARD_AMAZON_URL": "http://amazon-mirror:8080/{marketplace}/dp/{asin}?th=1",
+                              "WECOM_ROBOT_WEBHOOK": "https://webhook.example/send?key=made-up-key"})
+    assert settings.rdap_url == "http://rdap-mirror:8080"
+    assert settings.amazon_url.format(marketplace="de", asin="B0SELLER01") == \
+        "http://amazon-mirror:8080/de/dp/B0SELLER01?th=1"
+    assert settings.wecom_robot_webhook.endswith("?key=made-up-key")

@@ -13,7 +13,7 @@ import pytest
 from chatbot.config import Settings
 from chatbot.context import Context
 from chatbot.db import Database
-from chatbot.evidence import combiner, page
+from chatbot.evidence import combiner, listing, page
 from chatbot.evidence.engine import EvidenceEngine, LookupRequest
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.present import blocklist_text, estimate_text, where_label
@@ -31,10 +31,32 @@ TODAY = date(2026, 11, 29)
     ("<p>Lu<b>mi</b>va<!-- x -->Home<script>var a=1</script>!</p>", "LumivaHome!"),
     ("<div>Im Angebot von Amazon.de seit</div><div>15. Oktober 2018</div>",
      "Im Angebot von Amazon.de seit 15. Oktober 2018"),
+    ("<center>Winter Sale</center>LUMIVA", "Winter Sale LUMIVA"),
+    ("<dir><li>Soft</li></dir>LUMIVA", "Soft LUMIVA"),
+    ("<menu><li>Home</li></menu>LUMIVA", "Home LUMIVA"),
+    ("Throw<search>LUMIVA</search>", "Throw LUMIVA"),
+    ("Throw<marquee>LUMIVA sale</marquee>", "Throw LUMIVA sale"),
+    ("<select><optgroup label='Colour'>Sand</optgroup><option>LUMIVA</option></select>", "Sand LUMIVA"),
+    ("Throw<xmp>LUMIVA</xmp>", "Throw LUMIVA"),
+    ("Lumi<wbr>va <a href='#'>Ho</a><span>me</span>", "Lumiva Home"),
 ])
 def test_block_boundaries_separate_words(markup: str, text: str) -> None:
     assert visible_text(lxml.html.fromstring(f"<div>{markup}</div>")) == text
     assert fragment_text(markup) == text
+
+
+def test_listing_words_keep_their_boundaries() -> None:
+    shop = listing.shop_listing(
+        "<html><body><h1>Sandy<br>Throw Blanket</h1><ul><li><b>Soft:</b><br>LUMIVA fleece keeps you warm</li>"
+        "</ul></body></html>", "https://copycat-shop.com/")
+    assert shop.title == "Sandy Throw Blanket"
+    assert "Soft: LUMIVA fleece keeps you warm" in [p.text for p in shop.passages]
+    own = listing.amazon_listing(
+        "<html><body><span id='productTitle'>LUMIVA<br>Sandy Throw Blanket</span>"
+        "<div id='productDescription'><p>Cosy on the sofa.<br>LUMIVA quality in every stitch</p></div>"
+        "</body></html>", "https://www.amazon.com/")
+    assert own.title == "LUMIVA Sandy Throw Blanket"
+    assert "Cosy on the sofa. LUMIVA quality in every stitch" in " ".join(p.text for p in own.passages)
 
 
 def test_deep_and_wide_markup_is_walked_with_a_bound() -> None:
@@ -113,6 +135,19 @@ def test_one_file_in_many_sizes_is_one_item() -> None:
               claim("2019-10-16", "product.jpg", 0.55)]
     estimate = combiner.estimate(claims)
     assert estimate is not None and estimate.value == date(2019, 10, 16) and estimate.rule == "heaviest"
+
+
+def test_files_uploaded_together_are_one_upload() -> None:
+    batch = [claim("2017-02-02", "a.png"), claim("2017-02-02", "b.png"), claim("2017-02-02", "c.png"),
+             claim("2019-10-16", "product.jpg", 0.55)]
+    estimate = combiner.estimate(batch)
+    assert estimate is not None and estimate.value == date(2019, 10, 16) and estimate.rule == "heaviest"
+    # Two of them on one day and one on another: still two uploads, not three.
+    two = [*batch[:2], claim("2017-03-09", "c.png"), batch[3]]
+    assert combiner.estimate(two).rule == "heaviest"  # type: ignore[union-attr]
+    three = [*two[:3], claim("2017-05-30", "d.png"), batch[3]]
+    estimate = combiner.estimate(three)
+    assert estimate is not None and estimate.value == date(2017, 2, 2) and estimate.rule == "consistent_items"
 
 
 def test_corroboration_still_comes_first() -> None:

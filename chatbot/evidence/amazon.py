@@ -15,7 +15,7 @@ from chatbot.evidence.dates import plausible
 from chatbot.evidence.model import DateClaim, SourceResult
 from chatbot.evidence.page import parse_html
 from chatbot.evidence.text import visible_text
-from chatbot.months import MONTHS
+from chatbot.months import ABBREVIATED, MONTHS
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "amazon"
@@ -60,12 +60,16 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _folded_months() -> dict[str, int]:
-    return {_fold(name): number for name, number in MONTHS.items()} | dict(MONTHS)
+    """Full month names and their abbreviations in every marketplace language, as written and
+    folded (accents and case dropped: "févr" → "fevr", "paź" → "paz")."""
+    names = ABBREVIATED | MONTHS
+    return {_fold(name): number for name, number in names.items()} | names
 
 
 def parse_date(text: str, order: str = "dmy") -> date | None:
     """A detail-row date in any marketplace's language: "March 5, 2019", "15. Oktober 2018",
-    "5 de marzo de 2019", "12 marca 2019", "2019/3/5", "2017年5月31日"; a numeric `05/03/2019`
+    "15. Okt. 2018", "5 de marzo de 2019", "12 marca 2019", "15 paź 2018", "2019/3/5",
+    "2017年5月31日"; a numeric `05/03/2019`
     is read in the marketplace's `order` (mdy on amazon.com, dmy in Europe)."""
     try:
         if match := _CJK_DATE.search(text):
@@ -110,15 +114,18 @@ def _labels_for(marketplace: str) -> list[tuple[str, str]]:
     return out
 
 
-# Detail bullets, the product details table, technical details, older layouts; then any row.
+# Detail bullets, the product details table, technical details, older layouts, the product facts
+# grid (a row of two `div` columns, no `li` or `tr`); then any row.
 _ROWS = ("//*[@id='detailBullets_feature_div']//li | //*[starts-with(@id,'productDetails')]//tr"
          " | //*[@id='tech-specs-desktop']//tr | //*[@id='prodDetails']//tr"
-         " | //tr[contains(@class,'date-first-available')] | //li | //tr")
+         " | //tr[contains(@class,'date-first-available')]"
+         " | //*[contains(concat(' ', normalize-space(@class), ' '), ' product-facts-detail ')]"
+         " | //li | //tr")
 
 
 def find_first_available(html: str, marketplace: str = "com") -> tuple[date, str] | None:
-    """(date, the label line) from the detail bullets, the product details table or the
-    technical details, with the labels of knowledge/amazon/first_available.yaml."""
+    """(date, the label line) from the detail bullets, the product details table, the technical
+    details or the product facts grid, with the labels of knowledge/amazon/first_available.yaml."""
     root = parse_html(html)
     if root is None:
         return None

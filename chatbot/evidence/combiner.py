@@ -21,8 +21,8 @@ HIGH, MEDIUM = 1.2, 0.6  # summed weight of agreeing sources for high / medium c
 TOO_CLOSE_DAYS = 2  # time zones and crawl delays: closer than this is no ordering
 IGNORED_KINDS = {"fetched"}  # the server clock at fetch time says nothing about age
 # Several items of one source (different files uploaded on different days) vouch for each other:
-# a date is "consistent across items" when at least MIN_ITEMS distinct items of its source date
-# from it or within CONSISTENT_DAYS after it.
+# a date is "consistent across items" when at least MIN_ITEMS different items of its source, first
+# dated on MIN_ITEMS different days, date from it or within CONSISTENT_DAYS after it.
 MIN_ITEMS = 3
 CONSISTENT_DAYS = 366
 MAX_CLAIMS = 2000  # claims weighed per estimate; sources cap their own, this bounds the sum
@@ -97,29 +97,28 @@ def bounded(claims: list[DateClaim]) -> list[DateClaim]:
 
 
 def _consistent_run(usable: list[DateClaim]) -> tuple[DateClaim, list[DateClaim]] | None:
-    """The earliest claim from which MIN_ITEMS distinct items of its source follow within
-    CONSISTENT_DAYS (itself included), with those items; None when no source has such a run.
-    `usable` is sorted by date; each source's items are scanned once with a sliding window."""
+    """The earliest claim from which MIN_ITEMS independent items of its source follow within
+    CONSISTENT_DAYS (itself included), with the claims of that window; None when no source has
+    such a run. Items are independent when they are different files first dated on different
+    days: files uploaded together in one day are one upload, one file in several sizes is one
+    item. `usable` is sorted by date; each source holds at most MAX_CLAIMS_PER_SOURCE claims
+    (`bounded`), so each start is checked against its window directly."""
     by_source: dict[str, list[DateClaim]] = {}
     for claim in usable:
         if claim.item:
             by_source.setdefault(claim.source, []).append(claim)
     best: tuple[DateClaim, list[DateClaim]] | None = None
     for claims in by_source.values():
-        end = 0
-        counts: dict[str, int] = {}
         for start, first in enumerate(claims):
             limit = effective(first) + timedelta(days=CONSISTENT_DAYS)
-            while end < len(claims) and effective(claims[end]) <= limit:
-                counts[claims[end].item] = counts.get(claims[end].item, 0) + 1
-                end += 1
-            if len(counts) >= MIN_ITEMS:
+            window = [c for c in claims[start:] if effective(c) <= limit]
+            first_day: dict[str, date] = {}
+            for claim in window:  # in date order: an item's first claim is its first day
+                first_day.setdefault(claim.item, effective(claim))
+            if len(set(first_day.values())) >= MIN_ITEMS:
                 if best is None or effective(first) < effective(best[0]):
-                    best = (first, claims[start:end])
+                    best = (first, window)
                 break
-            counts[first.item] -= 1
-            if not counts[first.item]:
-                del counts[first.item]
     return best
 
 
@@ -131,8 +130,8 @@ def estimate(claims: list[DateClaim], *, not_before: date | None = None,
     1. the earliest date that is strong on its own or that another source agrees with (within
        AGREE_DAYS), confidence by the summed weight of the agreeing sources;
     2. when nothing is corroborated: the earliest date that is consistent across items of one
-       source (MIN_ITEMS different files or records within CONSISTENT_DAYS; different uploads on
-       different days vouch for each other) — weight does not outrank it;
+       source (MIN_ITEMS different files or records, first dated on different days, within
+       CONSISTENT_DAYS; files uploaded together are one upload) — weight does not outrank it;
     3. otherwise the heaviest single claim, earliest on ties.
     Rules 2 and 3 give low confidence. `not_before`: a bound below which a date is impossible
     (a store page cannot predate its domain's registration); such dates are set aside.

@@ -23,6 +23,7 @@ from chatbot.evidence import amazon, copying_store, imagematch, textmatch
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.images import MAX_IMAGE_BYTES, Decoded, ImageRefused, decode, thumbnail_jpeg
 from chatbot.evidence.listing import Listing, ListingImage, amazon_listing, shop_listing, text_file_passages
+from chatbot.evidence.network import NETWORK_ERRORS
 from chatbot.net.fetcher import FetchError
 
 SOURCE = "copying"
@@ -148,7 +149,9 @@ async def _amazon(client: EvidenceClient, template: str, request: CopyingRequest
         fetched, _ = await client.get(url, source="amazon", max_bytes=4_000_000, accept="text/html",
                                       service=True)
     except FetchError as exc:
-        problems.append(Problem("seller", f"fetch.{exc.code}", exc.detail, url))
+        # Amazon is our service: its silence is said as such, not as a site that may be gone.
+        code = "amazon_unreachable" if f"fetch.{exc.code}" in NETWORK_ERRORS else f"fetch.{exc.code}"
+        problems.append(Problem("seller", code, exc.detail, url))
         return
     if fetched.status in {503, 429} or amazon.is_robot_check(fetched.text):
         problems.append(Problem("seller", "amazon_blocked", "", url))
@@ -157,7 +160,7 @@ async def _amazon(client: EvidenceClient, template: str, request: CopyingRequest
         problems.append(Problem("seller", "http_status", str(fetched.status), url))
         return
     side.listing = amazon_listing(fetched.text, fetched.final_url)
-    found = amazon.find_first_available(fetched.text)
+    found = amazon.find_first_available(fetched.text, request.marketplace)
     side.first_available = found[0] if found else None
 
 

@@ -474,8 +474,12 @@ class EvidenceEngine:
                words: list[Any]) -> int:
         now = self.ctx.clock()
         page = next((s for s in base["sources"] if s["name"] == "page"), None)
-        # A page that failed (a timeout, a 404) may answer next time: keep the record, serve it to nobody.
-        ttl = self.settings.cache_ttl_seconds if page is not None and page["ok"] else 0
+        # A page that failed (a timeout, a 404) may answer next time, and so may one of our own
+        # services that could not be reached (the Wayback Machine, RDAP): keep the record, serve it
+        # to nobody, so the next lookup asks again instead of repeating "could not be reached".
+        services_down = (base.get("network") or {}).get("services_down") or []
+        complete = page is not None and page["ok"] and not services_down
+        ttl = self.settings.cache_ttl_seconds if complete else 0
         with self.ctx.db.session() as session:
             row = SiteLookup(url_key=key, normalized_url=str(url), site=names.unit[:253], created_at=now,
                              expires_at=now + timedelta(seconds=ttl),
@@ -510,7 +514,7 @@ def _signals(base: dict[str, Any]) -> dict[str, Any]:
         signals["ip"] = abuse["host_ip"]
     if abuse.get("registrar"):
         signals["registrar"] = abuse["registrar"]
-    contacts = [abuse[k] for k in ("registrar_abuse_email", "host_abuse_email") if abuse.get(k)]
+    contacts = [v for k in ("registrar_abuse_email", "host_abuse_email") for v in rdap.every_value(abuse, k)]
     if contacts:
         signals["abuse_contact"] = contacts
     return signals

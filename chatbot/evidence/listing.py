@@ -20,6 +20,7 @@ import lxml.html
 
 from chatbot.evidence.dates import from_unix
 from chatbot.evidence.page import parse_html
+from chatbot.evidence.text import visible_text
 from chatbot.evidence.textmatch import Passage, split
 
 MAX_IMAGES_SEEN = 2000  # candidate image URLs read from one page; the rest are not even counted
@@ -89,9 +90,12 @@ def _collect(urls: list[str], base: str) -> tuple[tuple[ListingImage, ...], int]
 
 
 def _text(root: lxml.html.HtmlElement, xpath: str, limit: int = 50) -> list[str]:
+    """The visible text of each element `xpath` finds (at most `limit`), words kept apart at
+    block boundaries (text.visible_text): `<p>Soft<br>LUMIVA fleece</p>` is "Soft LUMIVA fleece".
+    Marks the tree in place (no copy per element): callers read the text last."""
     out = []
     for element in root.xpath(xpath)[:limit]:
-        text = re.sub(r"\s+", " ", element.text_content() or "").strip()
+        text = visible_text(element, in_place=True)
         if text:
             out.append(text)
     return out

@@ -15,6 +15,9 @@ from typing import Any, Literal
 # Failures that say "no answer came back" (as opposed to an answer we did not like).
 NETWORK_ERRORS = frozenset({"fetch.unresolvable", "fetch.connect", "fetch.timeout", "fetch.tls", "timeout"})
 SERVICES = ("wayback", "rdap", "amazon")  # our services, each on its own name and network
+# Failures that say nothing about the network because no request was made: RDAP has no record of
+# a store on a shared platform's domain (myshopify.com), and a source that broke inside.
+NOT_ASKED = frozenset({"shared_platform", "internal"})
 
 State = Literal["ok", "offline", "site_gone", "site_unreachable"]
 
@@ -39,9 +42,12 @@ def network_failed(source: dict[str, Any]) -> bool:
 
 
 def diagnose(sources: list[dict[str, Any]]) -> Diagnosis:
-    """Diagnose one lookup from its sources' JSON (`SourceResult.to_json()` shapes)."""
+    """Diagnose one lookup from its sources' JSON (`SourceResult.to_json()` shapes). Only the
+    services that asked the network are compared with the target: a service that made no request
+    (NOT_ASKED) is no sign that our network works."""
     by_name = {s.get("name"): s for s in sources}
-    services = [by_name[name] for name in SERVICES if name in by_name]
+    asked = [by_name[name] for name in SERVICES if name in by_name]
+    services = [s for s in asked if s.get("ok") or s.get("error") not in NOT_ASKED]
     down = tuple(str(s["name"]) for s in services if network_failed(s))
     page = by_name.get("page")
     page_failed = page is not None and network_failed(page)

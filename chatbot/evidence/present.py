@@ -7,7 +7,8 @@ from typing import Any
 
 from chatbot.conversation import Lang
 from chatbot.evidence import platform
-from chatbot.evidence.network import SERVICES, network_failed
+from chatbot.evidence.network import NETWORK_ERRORS, SERVICES, network_failed
+from chatbot.evidence.rdap import every_value
 from chatbot.i18n import t
 
 
@@ -61,7 +62,10 @@ def comparison_text(comparison: dict[str, Any], lang: Lang) -> str:
     if verdict in {"seller_first", "page_first"}:
         return t(f"checksite.comparison.{verdict}", lang, **params)
     if comparison.get("reason") == "amazon_failed":
-        why = error_text(comparison.get("amazon_error"), "", lang).rstrip("。.")
+        code = comparison.get("amazon_error")
+        # Amazon is our service: no answer from it is never "check the spelling of the site".
+        why = t("evidence.amazon_unreachable", lang) if code in NETWORK_ERRORS else error_text(code, "", lang)
+        why = why.rstrip("。.")
         return t("evidence.amazon_failed", lang, why=why)
     reason = t(f"checksite.comparison.reason.{comparison.get('reason') or 'no_page_date'}", lang, **params)
     return t("checksite.comparison.inconclusive", lang, reason=reason)
@@ -146,8 +150,8 @@ def fields(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
     pairs.append((t("checksite.field.blocklist", lang), blocklist_text(result.get("blocklist"), lang)))
     for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
                        ("host_abuse_email", "host_abuse")):
-        if abuse.get(key):
-            value = ", ".join(abuse.get(f"{key}s") or [abuse[key]])  # every contact the registry named
+        if values := every_value(abuse, key):
+            value = ", ".join(values)  # every contact the registry named
             if key == "host_abuse_email" and abuse.get("host_network"):
                 value = f"{value} ({abuse['host_network']})"
             pairs.append((t(f"checksite.field.{label}", lang), value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -32,31 +33,39 @@ def _flatten(value: Any, out: list[str], depth: int = 0) -> None:
         out.append(str(value))
 
 
+_REDACTED = re.compile(r"redacted|not disclosed|data protected", re.IGNORECASE)
+_READ = {"fn", "org", "email", "tel"}
+
+
 def _vcard(entity: dict[str, Any]) -> dict[str, list[str]]:
-    """Every fn / email / tel of a jCard (RFC 7095): ["vcard", [[name, params, type, value, ...]]].
+    """Every fn / org / email / tel of a jCard (RFC 7095): ["vcard", [[name, params, type, value,
+    ...]]] → {"fn": [...], "org": [...], "email": [...], "tel": [...]}.
 
     A property may repeat (two `email` lines), carry several values after its type (RFC 7095
     §3.3: `["email", {}, "text", "a@x", "b@x"]`), or a structured value (a list of parts); all of
-    them are read, in order, each once."""
+    them are read, in order, each once. A structured name keeps every part: `fn` joined with
+    spaces, `org` (RFC 6350 §6.6.4: name, then units) with "; ". A name a registry redacted
+    ("REDACTED FOR PRIVACY", RFC 9537 practice) is no name and is left out."""
     found: dict[str, list[str]] = {}
     card = entity.get("vcardArray")
     if not (isinstance(card, list) and len(card) == 2 and isinstance(card[1], list)):
         return found
     for prop in card[1][:MAX_PROPERTIES]:
-        if not (isinstance(prop, list) and len(prop) >= 4 and str(prop[0]).lower() in {"fn", "email", "tel"}):
+        if not (isinstance(prop, list) and len(prop) >= 4 and str(prop[0]).lower() in _READ):
             continue
         name = str(prop[0]).lower()
         values: list[str] = []
-        if name == "fn":
+        if name in {"fn", "org"}:
             parts: list[str] = []
             _flatten(prop[3:], parts)
-            values = [" ".join(parts)] if parts else []
+            parts = [p.strip() for p in parts if p.strip()]
+            joined = (" " if name == "fn" else "; ").join(parts)
+            values = [joined] if joined else []
         else:
             _flatten(prop[3:], values)
-        bucket = found.setdefault(name, [])
         for value in values:
             value = value.strip().removeprefix("tel:").removeprefix("mailto:")
-            if value and value not in bucket:
+            if value and not _REDACTED.search(value) and value not in (bucket := found.setdefault(name, [])):
                 bucket.append(value)
     return found
 
@@ -107,13 +116,13 @@ def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], di
         roles = _roles(entity)
         card = _vcard(entity)
         if "registrar" in roles and "registrar" not in info:
-            info["registrar"] = (card.get("fn") or [""])[0] or entity.get("handle") or ""
+            info["registrar"] = (card.get("fn") or card.get("org") or [""])[0] or entity.get("handle") or ""
             ids = [p.get("identifier") for p in entity.get("publicIds") or [] if isinstance(p, dict)]
             if ids:
                 info["registrar_iana_id"] = str(ids[0])
-        if "abuse" in roles and card.get("email"):
+        if "abuse" in roles:  # an e-mail, a phone or both: each is kept without the other
             emails = info.setdefault("registrar_abuse_emails", [])
-            emails.extend(e for e in card["email"] if e not in emails)
+            emails.extend(e for e in card.get("email", []) if e not in emails)
             phones = info.setdefault("registrar_abuse_phones", [])
             phones.extend(p for p in card.get("tel", []) if p not in phones)
     for plural, single in (("registrar_abuse_emails", "registrar_abuse_email"),
@@ -126,6 +135,17 @@ def parse_domain(data: dict[str, Any], today: date) -> tuple[list[DateClaim], di
     return claims, info
 
 
+def every_value(info: dict[str, Any], key: str) -> list[str]:
+    """Every value a lookup's abuse info holds for `key` ("registrar_abuse_email",
+    "registrar_abuse_phone", "host_abuse_email"): the full list under the plural key when the
+    registry named several, else the single value; [] when none. Readers of contacts use this,
+    never the single key alone (it holds only the first)."""
+    values = info.get(f"{key}s")
+    if isinstance(values, list) and values:
+        return [str(v) for v in values]
+    return [str(info[key])] if info.get(key) else []
+
+
 def parse_ip(data: dict[str, Any]) -> dict[str, Any]:
     """The network's name, owner and every abuse e-mail from an RDAP IP network answer."""
     info: dict[str, Any] = {}
@@ -136,8 +156,9 @@ def parse_ip(data: dict[str, Any]) -> dict[str, Any]:
         card = _vcard(entity)
         if "abuse" in _roles(entity):
             emails.extend(e for e in card.get("email", []) if e not in emails)
-        if "host_owner" not in info and _roles(entity) & {"registrant", "administrative"} and card.get("fn"):
-            info["host_owner"] = card["fn"][0]
+        owner = card.get("fn") or card.get("org")
+        if "host_owner" not in info and _roles(entity) & {"registrant", "administrative"} and owner:
+            info["host_owner"] = owner[0]
     if emails:
         info["host_abuse_email"] = emails[0]
         if len(emails) > 1:

@@ -18,6 +18,7 @@ from chatbot import knowledge
 from chatbot.conversation import Lang
 from chatbot.evidence import copying_report, pdf, present
 from chatbot.evidence import timeline as timeline_picture
+from chatbot.evidence.rdap import every_value
 from chatbot.i18n import message, t
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
@@ -61,8 +62,8 @@ def _contacts(result: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
     pairs = []
     for key, label in (("registrar", "registrar"), ("registrar_abuse_email", "registrar_abuse"),
                        ("host_abuse_email", "host_abuse")):
-        if abuse.get(key):
-            pairs.append((t(f"checksite.field.{label}", lang), str(abuse[key])))
+        if values := every_value(abuse, key):
+            pairs.append((t(f"checksite.field.{label}", lang), ", ".join(values)))
     pairs.append((t("checksite.field.takedown", lang), present.takedown_text(result, lang)))
     return pairs
 

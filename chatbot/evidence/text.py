@@ -20,13 +20,19 @@ MAX_TEXT_CHARS = 500_000  # text kept from one document; the brand scan and date
 MAX_NODES = 200_000  # elements walked in one document
 MAX_FRAGMENT_BYTES = 2_000_000  # an HTML fragment from a platform answer (body_html, content)
 
-# Elements after which a reader sees a break, not a continuation of the same word.
+# Elements after which a reader sees a break, not a continuation of the same word: those the
+# HTML Living Standard's rendering section (§15.3, "Flow content", "Lists", "Tables", "Form
+# controls", "The hr element") lays out as a box of their own — `display: block`, `list-item`,
+# `table-*` or `inline-block` — including the obsolete ones browsers still render that way
+# (`center`, `dir`, `listing`, `plaintext`, `xmp`, `marquee`), plus `br`, `img` and `option`.
+# Inline elements (`b`, `span`, `a`, `wbr`, …) are not here: `LU<b>MIVA</b>` is one word.
 BREAKING = frozenset({
-    "address", "article", "aside", "blockquote", "br", "button", "caption", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hgroup", "hr", "img", "input", "label", "legend", "li", "main", "nav", "ol", "option",
-    "p", "pre", "section", "select", "summary", "table", "tbody", "td", "textarea", "tfoot", "th",
-    "thead", "title", "tr", "ul",
+    "address", "article", "aside", "blockquote", "br", "button", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "img", "input", "label", "legend", "li", "listing",
+    "main", "marquee", "menu", "nav", "ol", "optgroup", "option", "p", "plaintext", "pre", "search",
+    "section", "select", "summary", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "title",
+    "tr", "ul", "xmp",
 })
 INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
 _SPACES = re.compile(r"\s+")
