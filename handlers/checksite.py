@@ -63,7 +63,7 @@ def _report_files(result: dict[str, Any], lang: Lang, folder: Path, name: str | 
 
 def offline_reply(result: dict[str, Any], lang: Lang) -> Reply:
     """Our own network is down: say so, and nothing about the site."""
-    return Reply("checksite", lang, t("evidence.offline", lang), ok=False,
+    return Reply("checksite", lang, present.offline_text(result, lang), ok=False,
                  data=result | {"error": "offline"})
 
 

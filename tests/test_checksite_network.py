@@ -43,6 +43,7 @@ def test_offline_is_our_network_exit_3(run_cli, web: Web) -> None:  # type: igno
     result = json.loads(proc.stdout)
     assert result["network"]["state"] == "offline"
     assert set(result["network"]["services_down"]) == {"wayback", "rdap", "amazon"}
+    assert "(Wayback Machine, domain registry (RDAP), Amazon)" in proc.stderr
 
 
 def test_offline_in_chat_in_chinese(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +51,8 @@ def test_offline_in_chat_in_chinese(run_cli, web: Web) -> None:  # type: ignore[
                    env=cli_env(web, **UNREACHABLE))
     assert proc.returncode == 3
     assert "网络连接或代理" in proc.stderr
+    # No --asin: Amazon was not asked, so it is not named.
+    assert "（Wayback Machine 网页存档、域名注册信息(RDAP)）" in proc.stderr
 
 
 def test_site_gone_while_services_answer_exit_1(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
@@ -161,6 +164,9 @@ def test_offline_in_chat_in_english_and_traditional_chinese(app, web: Web, with_
     assert "taken down" not in english.text and "--asin" not in english.text
     hant = chat.one("查站 http://copycat.invalid/products/lamp", lang="zh-Hant")
     assert not hant.ok and "網路連線或代理" in hant.text
+    # A store on a shared platform: the registry is not asked, so only the archive is named.
+    shared = chat.one("/checksite https://cozy-copy.myshopify.com/products/lamp")
+    assert not shared.ok and "(Wayback Machine)" in shared.text and "Amazon" not in shared.text
 
 
 @pytest.mark.parametrize(("lang", "said"), [("en", "Amazon could not be reached"),

@@ -176,6 +176,12 @@ def test_malformed_responses_are_protocol_errors(server: HostileServer, path: st
     assert fetch_error(server, path).code == "protocol"
 
 
+def test_a_server_that_hangs_up_without_answering_is_a_connect_error(server: HostileServer) -> None:
+    # No answer at all is a network failure (the offline diagnosis counts it), not a bad answer.
+    failed = fetch_error(server, "/hang-up")
+    assert failed.code == "connect" and "without sending a response" in failed.detail
+
+
 def test_nothing_listening_is_a_connect_error(server: HostileServer) -> None:
     import socket
 

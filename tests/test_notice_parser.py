@@ -43,6 +43,18 @@ def test_html_email_is_stripped_of_markup_scripts_and_entities():
     assert "Complaint ID: 15500321987" in text
 
 
+def test_inline_markup_in_a_pasted_notice_stays_inside_its_word():
+    # Mail clients wrap parts of a word in <b>, <span>, <a>: blocks break lines, inline tags do not.
+    html = ("<div>Brand: LU<b>MIVA</b></div><p>ASIN: B0<span>BN8R2Y6K</span></p>"
+            "<table><tr><td>Complaint ID</td><td>1550<span>0321987</span></td></tr></table>"
+            "<p>Rights owner: <a href='mailto:ip@x.example'>ip@<b>x.example</b></a></p>")
+    text = clean(html)
+    assert "Brand: LUMIVA" in text and "ASIN: B0BN8R2Y6K" in text
+    assert "Complaint ID: 15500321987" in text and "ip@x.example" in text
+    notice = parse_notice(html)
+    assert notice.asins == ["B0BN8R2Y6K"] and notice.complaint_ids == ["15500321987"]
+
+
 def test_garbled_notice_reports_what_is_missing_without_inventing_values():
     notice = parse_notice(read("garbled_partial.txt"))
     assert notice.is_notice

@@ -19,7 +19,7 @@ from typing import Any
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
-from chatbot.evidence import archive, report
+from chatbot.evidence import archive, present, report
 from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
 from chatbot.evidence.fonts import FontMissing
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         if code == EXIT_NETWORK:
             if args.json:
                 print(report.to_json(result))
-            fail(t("evidence.offline", lang), EXIT_NETWORK)
+            fail(present.offline_text(result, lang), EXIT_NETWORK)
         written: list[Path] = []
         if args.report:
             try:

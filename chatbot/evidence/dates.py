@@ -121,7 +121,8 @@ def from_unix(seconds: int | float) -> date | None:
 
 
 def from_wayback(timestamp: str) -> date | None:
-    """A CDX timestamp, 4 to 14 digits (`20190305102000`)."""
+    """The day of a CDX timestamp of 8 to 14 digits (`20190305102000`); None for a shorter one
+    (a year or month names no day) or a day that does not exist."""
     if not re.fullmatch(r"\d{8,14}", timestamp or ""):
         return None
     try:

@@ -19,6 +19,14 @@ def source_name(name: str, lang: Lang) -> str:
         return name
 
 
+def offline_text(result: dict[str, Any], lang: Lang) -> str:
+    """Our own network is down: what to tell the seller, naming the services this lookup asked
+    (`network.services_down`: all of them when offline), and nothing about the site."""
+    down = (result.get("network") or {}).get("services_down") or SERVICES
+    services = t("core.list_separator", lang).join(source_name(name, lang) for name in down)
+    return t("evidence.offline", lang, services=services)
+
+
 def kind_name(kind: str, lang: Lang) -> str:
     try:
         return t(f"checksite.kind.{kind}", lang)

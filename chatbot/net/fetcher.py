@@ -359,6 +359,10 @@ def _translate(exc: httpx.HTTPError, url: str) -> FetchError:
         return FetchError("tls", detail, url=url)
     if isinstance(exc, httpx.TimeoutException):
         return FetchError("timeout", detail, url=url)
+    if isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc):
+        # No byte came back (httpcore: "Server disconnected without sending a response."): no
+        # answer, as with a refused connection; a proxy or firewall cutting us off looks so.
+        return FetchError("connect", detail, url=url)
     if isinstance(exc, httpx.ProtocolError):
         return FetchError("protocol", detail, url=url)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from chatbot import knowledge
+from chatbot.evidence.text import BREAKING
 from chatbot.i18n import to_simplified, to_traditional
 from chatbot.months import MONTHS
 
@@ -201,20 +202,23 @@ _HTML_HINT = re.compile(r"<\s*(html|body|div|p|br|table|tr|td|span|font|b|strong
 
 
 def html_to_text(raw: str) -> str:
-    """Text of a pasted HTML e-mail, with two-cell table rows kept as `label: value` lines."""
+    """Text of a pasted HTML e-mail, a line per block (the elements `text.BREAKING` names, as the
+    page reader splits words there), two-cell table rows kept as `label: value` lines, and inline
+    markup read as part of its word (`LU<b>MIVA</b>` is "LUMIVA")."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "lxml")
     for junk in soup(["script", "style", "head", "title", "meta"]):
         junk.decompose()
+    for block in soup.find_all(list(BREAKING)):
+        block.insert_before("\n")
+        block.insert_after("\n")
     for row in soup.find_all("tr"):
-        cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"], recursive=False)]
+        cells = [" ".join(c.get_text().split()) for c in row.find_all(["td", "th"], recursive=False)]
         cells = [c for c in cells if c]
         if cells:
             row.replace_with(soup.new_string("\n" + ": ".join(cells) + "\n"))
-    for br in soup.find_all("br"):
-        br.replace_with(soup.new_string("\n"))
-    return soup.get_text("\n")
+    return soup.get_text()
 
 
 def clean(text: str) -> str:
