@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from hypothesis import given, settings
@@ -37,6 +38,26 @@ def test_jsonld_meta_and_text_dates() -> None:
     # priceValidUntil is a future price promise, not a date the page existed.
     assert all(c.value <= TODAY for c in found.claims)
     assert ("json-ld brand", "GlowPeak") in found.doc.segments
+
+
+def test_every_value_of_a_json_ld_property_is_read() -> None:
+    # Lists of values, JSON-LD value objects and several brands: none is dropped, none cut short.
+    ld = {"@context": "https://schema.org", "@graph": [{
+        "@type": ["Product", "ItemPage"], "name": ["Sandy Throw Blanket", "Sandy Throw"],
+        "brand": [{"@type": "Brand", "name": "LUMIVA"}, "Lumiva Home", {"@type": "Brand", "name": ["LMV"]}],
+        "datePublished": [{"@value": "2019-10-16", "@type": "Date"}, "2020-01-05"],
+        "dateModified": {"@value": "2021-02-01T08:00:00+08:00"},
+        "offers": [{"@type": "Offer", "validFrom": "2019-10-20"},
+                   {"@type": "Offer", "validFrom": ["2019-11-01"]}],
+    }]}
+    html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head></html>'
+    found = page.extract(html.encode(), {}, "https://copycat.example/products/throw", TODAY)
+    dates = sorted((c.kind, c.value.isoformat()) for c in found.claims if c.detail.startswith("JSON-LD"))
+    assert dates == [("modified", "2021-02-01"), ("published", "2019-10-16"), ("published", "2019-10-20"),
+                     ("published", "2019-11-01"), ("published", "2020-01-05")]
+    segments = found.doc.segments
+    assert [t for w, t in segments if w == "json-ld brand"] == ["LUMIVA", "Lumiva Home", "LMV"]
+    assert [t for w, t in segments if w == "json-ld name"] == ["Sandy Throw Blanket", "Sandy Throw"]
 
 
 def test_headers() -> None:

@@ -147,6 +147,23 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(t).lower() for t in (raw if isinstance(raw, list) else [raw])}
 
 
+def _ld_values(value: Any) -> list[Any]:
+    """Every value of a JSON-LD property: one value, a list of them (at most 20), or value objects
+    (`{"@value": "2020-03-14", "@type": "Date"}`, JSON-LD 1.1 §4.2); strings are stripped, empty
+    ones dropped; objects other than value objects (a Brand node) are kept for the caller."""
+    items = value[:20] if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        if isinstance(item, dict) and "@value" in item:
+            item = item["@value"]
+        if isinstance(item, str):
+            if item.strip():
+                found.append(item.strip())
+        elif isinstance(item, dict):
+            found.append(item)
+    return found
+
+
 def _images_of(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -202,21 +219,25 @@ def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str =
             if not kinds & _LD_TYPES:
                 continue
             label = "/".join(sorted(kinds))
-            for key, (kind, weight) in _LD_KEYS.items():
-                if (value := written_day(node.get(key), zone)) is not None:
+            for key, (kind, declared) in _LD_KEYS.items():
+                for raw in _ld_values(node.get(key)):
+                    if not isinstance(raw, str) or (value := written_day(raw, zone)) is None:
+                        continue
+                    weight = declared
                     if weight == W_DECLARED:
                         weight = W_LATER_DECLARED if (published or "review" in kinds) else weight
                         published = True
                     claims.append(DateClaim(kind, value, SOURCE, "page", weight,
-                                            f"JSON-LD {label} {key}: {node.get(key)}", url=url))
+                                            f"JSON-LD {label} {key}: {raw}", url=url))
             if kinds & {"product", "productgroup"}:
                 doc.product_images.update(_images_of(node.get("image")))
-                brand = node.get("brand")
-                name = brand.get("name") if isinstance(brand, dict) else brand
-                if isinstance(name, str):
-                    doc.add_segment("json-ld brand", name)
-                if isinstance(node.get("name"), str):
-                    doc.add_segment("json-ld name", node["name"])
+                for brand in _ld_values(node.get("brand")):
+                    for name in _ld_values(brand.get("name") if isinstance(brand, dict) else brand):
+                        if isinstance(name, str):
+                            doc.add_segment("json-ld brand", name)
+                for name in _ld_values(node.get("name")):
+                    if isinstance(name, str):
+                        doc.add_segment("json-ld name", name)
     return claims
 
 
