@@ -95,7 +95,8 @@ def test_report_button_where_no_form_opens(bot: SellerGuard) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("/checksite", "Tell me which page to check"),
-    ("/checksite https://a.example --since 2021-13-40", "--since needs the date"),
+    ("/checksite https://a.example --since 2021-13-40", "there is no month 13"),
+    ("/checksite https://a.example --since someday", "--since needs the date"),
     ("/checksite https://a.example --since 2999-01-01", "is in the future"),
     ("/checksite https://a.example --since 2021-01-01 --asin B0SELLER01", "either --since"),
     ("/checksite https://a.example --asin 123", "An ASIN is 10 letters"),

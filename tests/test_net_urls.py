@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
@@ -161,6 +161,8 @@ def test_invalid_url_is_a_value_error_with_detail() -> None:
 
 
 @given(urls())
+@example("http://A.AD/.#0")  # a path of dot segments resolves to the root, written "/"
+@example("https://shop.example/p/..?variant=1")
 def test_parsing_is_idempotent_on_anything_it_accepts(text: str) -> None:
     try:
         first = parse_user_url(text, allowed_ports=PORTS)

@@ -43,9 +43,10 @@ _QUOTES = "<>\"'`“”‘’«»「」『』《》〈〉"
 _PAIRS = frozenset({"()", "（）", "{}"})  # not "[]": a bare IPv6 address is written so
 # Defanged links: hxxp://, hxxps[:]//, shop[.]com, shop(.)com, shop[dot]com.
 _DEFANGED_SCHEME = re.compile(r"^h(?:xx|XX|tt|TT)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
-# Sentence punctuation a pasted link ends up followed by ("see https://shop.com/p." or "…/p。").
-# A "." is taken off only after a path: after a host it is the fully-qualified form ("shop.com.").
-_TRAILING = ",;:!?。，、；：！？…"
+# Chinese and Japanese sentence punctuation a pasted link ends up followed by ("…/p。"). Only these:
+# a canonical URL writes them percent-encoded, so reading one back never loses a character, while
+# an ASCII "." or "," may end a real path ("/p." reads back as "/p.").
+_TRAILING = "。，、；：！？…"
 # A scheme typed with a Chinese or Japanese input method on: "ｈｔｔｐｓ：／／shop.com/p".
 _WIDE_SCHEME = re.compile(r"^[Ａ-Ｚａ-ｚA-Za-z]{3,6}[:：][/／]{0,3}")
 _DEFANGED_DOT = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
@@ -88,15 +89,13 @@ def _strip(text: str) -> str:
     """`text` without surrounding whitespace and invisible characters (zero-width spaces, BOM),
     and without the quotes or brackets a link is wrapped in when copied from a chat or a document
     (`<https://shop.com/p>`, `"shop.com"`, `“shop.com”`, `「shop.com」`, `(https://shop.com/p)`),
-    and the sentence punctuation after it (`https://shop.com/p。`)."""
+    and the Chinese or Japanese sentence punctuation after it (`https://shop.com/p。`)."""
     while True:
         before = text
         text = text.strip()
         while text and (text[0] in _INVISIBLE or text[-1] in _INVISIBLE):
             text = text.strip(_INVISIBLE).strip()
         text = text.strip(_QUOTES).rstrip(_TRAILING)
-        if "/" in text.partition("://")[2 if "://" in text else 0]:
-            text = text.rstrip(".")
         if len(text) >= 2 and text[0] + text[-1] in _PAIRS:
             text = text[1:-1]
         if text == before:

@@ -84,6 +84,8 @@ def parse_user_url(
         raise InvalidURL("not_url", str(exc)) from None
     if url.userinfo or url.raw_host.decode("ascii").strip("[]") != host.strip("[]"):
         raise InvalidURL("not_url", "ambiguous URL")  # belt and braces: httpx must agree with us
+    if url.path == "/" and not str(url).split("?", 1)[0].split("#", 1)[0].endswith("/"):
+        url = url.copy_with(path="/")  # "/." and "/.." resolve to an empty path: write the root
     return url
 
 
