@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from chatbot.evidence import platform_api
+from chatbot.evidence import page, platform_api
 from chatbot.evidence.model import FetchRecord, SourceResult
 from tests.fixtures.sites.server import ROOT
 
@@ -130,3 +130,12 @@ def test_media_reads_every_item() -> None:
              {"date_gmt": "2023-12-05T14:02:00"}]
     claims = platform_api.media_claims(items, "u", TODAY)
     assert [(c.value, c.scope) for c in claims] == [(date(2023, 1, 9), "site")]
+
+
+def test_repeated_last_modified_headers_are_each_read() -> None:
+    # Sent twice (the shop and the cache in front of it), the values arrive joined with ", ".
+    headers = {"last-modified": "Wed, 02 Oct 2025 20:40:05 GMT, Thu, 13 Apr 2023 09:15:22 GMT"}
+    claims = page.header_claims(headers, "u")
+    assert [(c.kind, c.value) for c in claims] == [("modified", date(2023, 4, 13))]
+    assert page.header_claims({"last-modified": "Tue, 05 Mar 2019 23:20:00 GMT"})[0].value == date(2019, 3, 5)
+    assert page.header_claims({"last-modified": "yesterday"}) == []
