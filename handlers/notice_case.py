@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chatbot.asin import find_asins, is_short_link
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
@@ -13,7 +14,7 @@ from chatbot.notices import views
 from chatbot.notices.cases import CaseNotFound
 from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case
-from chatbot.notices.parser import ASIN, EMAIL, parse_notice
+from chatbot.notices.parser import EMAIL, parse_notice
 from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from handlers.notice_common import (
     COMPLAINT_ID,
@@ -115,9 +116,10 @@ def _read_field(sub: str, value: str, lang: Lang, ctx: Context) -> tuple[dict[st
             return {}, t("notice.invalid.complaint_id", lang), False
         return {"complaint_id": number}, t("notice.saved.complaint_id", lang, value=number), True
     if sub == "asin":
-        found = ASIN.findall(value.upper())
+        found = find_asins(value)
         if not found:
-            return {}, t("notice.invalid.asin", lang, value=value[:60]), False
+            key = "notice.invalid.asin_short_link" if is_short_link(value) else "notice.invalid.asin"
+            return {}, t(key, lang, value=value.strip()[:60]), False
         return {"asins": found}, t("notice.saved.asins", lang, value=", ".join(found)), True
     if sub == "owner":
         if len(value) > 200 or "\n" in value:

@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 from chatbot import dialog
+from chatbot.asin import AsinError, read_asin
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Reply
 from chatbot.i18n import t
 from chatbot.notices import views
 from chatbot.notices.checklists import TYPES, checklist
 from chatbot.notices.models import Case
-from chatbot.notices.parser import ASIN, parse_date
+from chatbot.notices.parser import parse_date
 from chatbot.notices.phrases import phrases, step_phrase
 from handlers.notice_case import case_change, mark
 from handlers.notice_common import (
@@ -92,8 +93,12 @@ def _fact(text: str, case: Case) -> tuple[str, str] | None:
     day = parse_date(value)
     if day is not None and len(re.sub(r"[\d\s./\-年月日,]", "", value)) <= 12:
         return "listing_date", day.isoformat()
-    if ASIN.fullmatch(value.upper()):
-        return "asin", value.upper()
+    try:
+        asin = read_asin(value)
+    except AsinError:
+        asin = ""
+    if asin.startswith("B0") or (asin and "/" in value):  # a bare 10-digit number: a complaint ID too
+        return "asin", asin
     if _URL.match(value) and "." in value:
         return "storefront", value
     if not case.brand and _BRAND.match(value) and value.lower() not in phrases().not_brands \

@@ -59,7 +59,7 @@ def test_report_files(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignor
     (["http://169.254.169.254/latest/"], "private network"),
     (["https://example.com", "--since", "2021-02-30"], "2021-02 has only 28 days"),
     (["https://example.com", "--since", "someday"], "--since needs the date"),
-    (["https://example.com", "--asin", "nope"], "An ASIN is 10 letters"),
+    (["https://example.com", "--asin", "nope"], "An ASIN is B0 and 8 letters"),
     (["https://example.com", "--report", "x.docx"], "--report takes a file name"),
 ])
 def test_refused_input_exits_2(run_cli, web: Web, args: list[str], reason: str) -> None:  # type: ignore[no-untyped-def]

@@ -118,7 +118,7 @@ def test_text_summary_in_chinese(run_cli, web: Web) -> None:  # type: ignore[no-
 @pytest.mark.parametrize(("args", "reason"), [
     (["http://169.254.169.254/latest/", "--asin", "B0SELLERIM"], "private network"),
     (["https://example.com"], "one of the arguments --asin --listing --images is required"),
-    (["https://example.com", "--asin", "nope"], "An ASIN is 10 letters"),
+    (["https://example.com", "--asin", "nope"], "An ASIN is B0 and 8 letters"),
 ])
 def test_refused_input_exits_2(run_cli, web: Web, args: list[str], reason: str) -> None:  # type: ignore[no-untyped-def]
     proc = run_cli("compare", *args, env=cli_env(web, SELLERGUARD_ALLOW_PRIVATE_NETWORKS="0"))

@@ -113,6 +113,28 @@ def parse_http_date(text: str | None) -> date | None:
     return parsed.astimezone(UTC).date()
 
 
+# One HTTP date in a header value; a repeated header arrives joined with ", ", and an HTTP date
+# holds a comma itself (`Tue, 05 Mar 2019 …`), so the values are found, not split.
+_HTTP_DATE = re.compile(r"(?:[A-Za-z]{3},\s*)?\d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                        r"(?:\s*(?:GMT|UTC|[+-]\d{4}))?")
+MAX_HEADER_DATES = 20
+
+
+def parse_http_dates(text: str | None) -> list[tuple[date, str]]:
+    """Every RFC 9110 date in a header value, as (UTC day, the value as written), in order: a
+    header sent twice (two `Last-Modified` lines) reaches us joined with ", ". At most
+    MAX_HEADER_DATES; a value that holds no such date is read whole by `parse_http_date`."""
+    found = []
+    for match in _HTTP_DATE.finditer((text or "")[:4000]):
+        if len(found) >= MAX_HEADER_DATES:
+            break
+        if (value := parse_http_date(match.group(0))) is not None:
+            found.append((value, match.group(0)))
+    if not found and (value := parse_http_date(text)) is not None:
+        found.append((value, text or ""))
+    return found
+
+
 def from_unix(seconds: int | float) -> date | None:
     try:
         return datetime.fromtimestamp(float(seconds), UTC).date()

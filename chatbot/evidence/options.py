@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from chatbot.evidence.amazon import ASIN, MARKETPLACES
+from chatbot.asin import AsinError, read_asin
+from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import LookupRequest
 from chatbot.typed_date import TypedDateError, read_typed_date
 
@@ -57,10 +58,12 @@ def parse_since(value: str, today: date) -> date:
 
 
 def check_asin(value: str) -> str:
-    asin = value.strip().upper()
-    if not ASIN.match(asin):
-        raise OptionError("checksite.invalid.asin_format", value=value)
-    return asin
+    """`--asin`: the seller's ASIN, read by the one ASIN reader (`chatbot.asin`); OptionError."""
+    try:
+        return read_asin(value)
+    except AsinError as exc:
+        key = "asin_short_link" if exc.code == "short_link" else "asin_format"
+        raise OptionError(f"checksite.invalid.{key}", value=exc.value) from None
 
 
 def check_marketplace(value: str) -> str:

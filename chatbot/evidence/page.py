@@ -25,7 +25,7 @@ from lxml import etree
 from chatbot.evidence import pagedate, textdates
 from chatbot.evidence.assets import MAX_ASSET_URLS, asset_claims
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
-from chatbot.evidence.dates import page_zone, parse_http_date, plausible, written_day
+from chatbot.evidence.dates import page_zone, parse_http_date, parse_http_dates, plausible, written_day
 from chatbot.evidence.model import DateClaim
 from chatbot.evidence.text import visible_text
 from chatbot.net.decode import detect_charset
@@ -118,10 +118,13 @@ def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
 
 
 def header_claims(headers: Mapping[str, str], url: str = "") -> list[DateClaim]:
+    """`Last-Modified` (the earliest, when the header came several times: a cache in front of the
+    shop adds its own) and the server's `Date`."""
     claims = []
-    if (value := parse_http_date(headers.get("last-modified"))) is not None:
+    if modified := parse_http_dates(headers.get("last-modified")):
+        value, written = min(modified)
         claims.append(DateClaim("modified", value, SOURCE, "page", W_LAST_MODIFIED,
-                                f"Last-Modified: {headers['last-modified']}", url=url))
+                                f"Last-Modified: {written}", url=url))
     if (value := parse_http_date(headers.get("date"))) is not None:
         # The server's clock when we fetched: shows the clock is sane, says nothing about age.
         claims.append(DateClaim("fetched", value, SOURCE, "page", 0.0, f"Date: {headers['date']}", url=url))

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from chatbot import knowledge
+from chatbot.asin import find_asins
 from chatbot.evidence.text import BREAKING
 from chatbot.i18n import to_simplified, to_traditional
 from chatbot.months import MONTHS
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 MAX_PARSE_CHARS = 200_000  # a 50 KB paste is common; beyond this nothing useful is left
 COMPLAINT_TYPES = ("copyright", "trademark", "patent", "design_patent", "counterfeit", "other")
 
-ASIN = re.compile(r"\b(B0[0-9A-Z]{8})\b")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
 DIGITS_ID = re.compile(r"\b(\d{6,20})\b")
 MARKETPLACE = re.compile(
@@ -258,11 +258,9 @@ def _parse(text: str) -> ParsedNotice:
     labelled = _labelled_values(lines, labels)
 
     result.language = _language(body, labels)
-    result.asins = _unique(m.group(1) for m in ASIN.finditer(body))
+    result.asins = find_asins(body, books=False)
     for value in labelled.get("asin", []):  # books and old listings use 10-digit ASINs
-        for token in re.findall(r"\b([0-9]{9}[0-9X]|B0[0-9A-Z]{8})\b", value.upper()):
-            if token not in result.asins:
-                result.asins.append(token)
+        result.asins += [a for a in find_asins(value) if a not in result.asins]
 
     result.complaint_ids = _unique(
         m.group(1) for value in labelled.get("complaint_id", []) for m in DIGITS_ID.finditer(value)
