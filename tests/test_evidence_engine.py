@@ -66,6 +66,15 @@ def test_shopify_store_dates_with_provenance(web: Web, settings: Settings, db: D
     assert not any("evil-elsewhere" in e["url"] for e in result["evidence"])
 
 
+def test_a_product_picture_listed_in_the_sitemap_dates_the_page(web: Web, settings: Settings,
+                                                                 db: Database) -> None:
+    result = engine_for(web, settings, db).check(
+        LookupRequest(web.shop("glowpeak-shop.com", "/products/galaxy-star-projector")))
+    pictures = [d for d in source(result, "sitemap")["dates"] if d["kind"] == "uploaded"]
+    assert [(d["scope"], d["value"]) for d in pictures] == [("page", "2022-11-04")]  # ?v=1667526250
+    assert "galaxy.jpg?v=1667526250" in pictures[0]["detail"]
+
+
 def test_evidence_log_records_every_fetch_with_hash(web: Web, settings: Settings, db: Database) -> None:
     result = engine_for(web, settings, db).check(
         LookupRequest(web.shop("glowpeak-shop.com", "/products/aurora-lamp")))

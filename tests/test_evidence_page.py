@@ -40,6 +40,16 @@ def test_jsonld_meta_and_text_dates() -> None:
     assert ("json-ld brand", "GlowPeak") in found.doc.segments
 
 
+def test_every_url_of_a_srcset_is_read_with_or_without_descriptors() -> None:
+    html = ('<img srcset="https://cdn.shopify.com/s/files/1/0001/files/a.jpg?v=1700000000,'
+            'https://cdn.shopify.com/s/files/1/0001/files/b.jpg?v=1500000000">'
+            '<img srcset="/wp-content/uploads/2021/05/c-300x300.jpg 300w,'
+            '/wp-content/uploads/2020/02/c.jpg 800w">')
+    found = {(c.value, c.detail.rsplit("/", 1)[1]) for c in page.asset_claims(html, set())}
+    assert found == {(date(2023, 11, 14), "a.jpg?v=1700000000"), (date(2017, 7, 14), "b.jpg?v=1500000000"),
+                     (date(2021, 5, 1), "c-300x300.jpg"), (date(2020, 2, 1), "c.jpg")}
+
+
 def test_every_value_of_a_json_ld_property_is_read() -> None:
     # Lists of values, JSON-LD value objects and several brands: none is dropped, none cut short.
     ld = {"@context": "https://schema.org", "@graph": [{

@@ -15,11 +15,34 @@ TODAY = date(2026, 11, 29)
 
 # -- sitemaps ----------------------------------------------------------------------------------
 def test_sitemap_index_and_urlset() -> None:
-    kind, entries = sitemap.parse((ROOT / "shopify/sitemap.xml").read_bytes())
-    assert kind == "index" and len(entries) == 3
-    kind, entries = sitemap.parse((ROOT / "shopify/sitemap_products_1.xml").read_bytes())
-    assert kind == "urlset"
-    assert ("https://glowpeak-shop.com/products/aurora-lamp", "2025-10-02T16:40:05-04:00") in entries
+    index = sitemap.parse((ROOT / "shopify/sitemap.xml").read_bytes())
+    assert index.kind == "index" and len(index.entries) == 3
+    urlset = sitemap.parse((ROOT / "shopify/sitemap_products_1.xml").read_bytes())
+    assert urlset.kind == "urlset"
+    assert ("https://glowpeak-shop.com/products/aurora-lamp", "2025-10-02T16:40:05-04:00") in urlset.entries
+    assert urlset.images == [("https://glowpeak-shop.com/products/galaxy-star-projector",
+                              "https://cdn.shopify.com/s/files/1/0712/3456/7890/files/galaxy.jpg?v=1667526250")]
+
+
+def test_every_address_date_and_picture_of_a_sitemap_url_is_read() -> None:
+    body = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+  <url><loc>https://s.example/products/lamp</loc>
+    <xhtml:link rel="alternate" hreflang="de" href="https://s.example/de/products/lamp"/>
+    <lastmod>2024-06-01</lastmod><lastmod>2021-01-05</lastmod>
+    <image:image><image:loc>https://s.example/cdn/shop/products/lamp.jpg?v=1609459200</image:loc></image:image>
+    <image:image><image:loc>https://s.example/cdn/shop/products/lamp-2.jpg?v=1612137600</image:loc></image:image>
+  </url>
+</urlset>"""
+    parsed = sitemap.parse(body)
+    assert parsed.entries == [("https://s.example/products/lamp", "2024-06-01"),
+                              ("https://s.example/products/lamp", "2021-01-05"),
+                              ("https://s.example/de/products/lamp", "2024-06-01"),
+                              ("https://s.example/de/products/lamp", "2021-01-05")]
+    assert [p for loc, p in parsed.images if loc.endswith("/de/products/lamp")] == [
+        "https://s.example/cdn/shop/products/lamp.jpg?v=1609459200",
+        "https://s.example/cdn/shop/products/lamp-2.jpg?v=1612137600"]
 
 
 @pytest.mark.parametrize(("body", "code"), [
@@ -40,8 +63,7 @@ def test_hostile_sitemaps_are_refused(body: bytes, code: str) -> None:
 def test_sitemap_url_count_is_bounded() -> None:
     many = b"".join(b"<url><loc>https://s.example/p%d</loc></url>" % i for i in range(sitemap.MAX_URLS + 10))
     head = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-    _, entries = sitemap.parse(head + many + b"</urlset>")
-    assert len(entries) == sitemap.MAX_URLS
+    assert len(sitemap.parse(head + many + b"</urlset>").entries) == sitemap.MAX_URLS
 
 
 # -- Wayback CDX -------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ W_UPLOAD_PRODUCT, W_UPLOAD_OTHER = 0.3, 0.3
 # Each pattern starts with a literal ("cdn", "wp-content"), so the regex engine finds candidates at
 # the speed of a substring search, and reads `\/` (URLs inside inline JSON) where a `/` can be:
 # one pass over the markup each, no copy of it (a page of 1.5 MB took ten passes and a copy). The
-# URL is taken whole (a possessive run: no backtracking) and its parts are read in Python; a
+# URL is taken whole (a possessive run: no backtracking; a "," ends it, as between the URLs of a
+# `srcset` written without descriptors) and its parts are read in Python; a
 # single pattern for "path, image suffix, ?…&v=" backtracked quadratically on `x.jpg?` × 32,000.
-_SHOPIFY_URL = re.compile(r"cdn(?:\.shopify\.com|\\?/shop)\\?/[^\s\"'<>()]++")
+_SHOPIFY_URL = re.compile(r"cdn(?:\.shopify\.com|\\?/shop)\\?/[^\s\"'<>(),]++")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 _UPLOAD_TIME = re.compile(r"(\d{9,10})\b")
-_WP_UPLOAD = re.compile(r"wp-content\\?/uploads\\?/((?:19|20)\d{2})\\?/(0[1-9]|1[0-2])\\?/[^\s\"'<>()]++")
+_WP_UPLOAD = re.compile(r"wp-content\\?/uploads\\?/((?:19|20)\d{2})\\?/(0[1-9]|1[0-2])\\?/[^\s\"'<>(),]++")
 _SIZE_SUFFIX = re.compile(r"[-_]\d{2,4}x\d{0,4}(?=\.\w+$)")  # WordPress -600x600, Shopify _300x
 
 

@@ -1,4 +1,10 @@
-"""Sitemaps: `lastmod` of the product URL and the earliest `lastmod` of the store.
+"""Sitemaps: `lastmod` of the product URL and the earliest `lastmod` of the store, and the upload
+times of the product's pictures the sitemap lists (Shopify writes `<image:image>` entries whose
+CDN URLs carry `?v=<unix time>`, read by the one reader of those, `assets.asset_claims`).
+
+Every value is read: a `<url>` with several `<lastmod>` gives each, and its language versions
+(`<xhtml:link rel="alternate" href=…>`, sitemaps.org and Google's hreflang extension) are the
+same page under other addresses.
 
 XML from a stranger is hostile: defusedxml refuses entities (the billion-laughs bomb) and DTDs,
 each document is size-capped by the fetcher, nesting is bounded, and only sitemaps on the same
@@ -8,6 +14,8 @@ site are followed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import date
 from xml.etree.ElementTree import Element
 
@@ -15,6 +23,7 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from chatbot.evidence.assets import asset_claims
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import parse_iso, plausible
 from chatbot.evidence.model import DateClaim, SourceResult
@@ -27,6 +36,7 @@ MAX_SITEMAPS = 8
 MAX_URLS = 50_000  # the protocol's own limit per file
 MAX_BYTES = 5_000_000
 W_PAGE_LASTMOD, W_SITE_LASTMOD = 0.3, 0.3
+MAX_PER_URL = 20  # addresses, dates and pictures read from one <url>
 
 
 class SitemapRefused(ValueError):
@@ -41,8 +51,19 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def parse(body: bytes) -> tuple[str, list[tuple[str, str]]]:
-    """("index" | "urlset", [(loc, lastmod)]); raise SitemapRefused on hostile or broken XML."""
+@dataclass
+class Parsed:
+    """One sitemap document: `kind` "index" or "urlset"; `entries` (loc, lastmod) — one per address
+    and date of each `<url>` (lastmod "" when it gives none); `images` (loc, picture URL)."""
+
+    kind: str
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    images: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse(body: bytes) -> Parsed:
+    """Read a sitemap or sitemap index; raise SitemapRefused on hostile or broken XML. At most
+    MAX_URLS entries, and MAX_PER_URL addresses, dates and pictures from one `<url>`."""
     try:
         root: Element = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
@@ -52,20 +73,29 @@ def parse(body: bytes) -> tuple[str, list[tuple[str, str]]]:
     kind = _local(root.tag)
     if kind not in {"sitemapindex", "urlset"}:
         raise SitemapRefused("not_sitemap")
-    entries = []
+    parsed = Parsed("index" if kind == "sitemapindex" else "urlset")
     for child in root:
-        if len(entries) >= MAX_URLS:
+        if len(parsed.entries) >= MAX_URLS:
             break
-        loc = lastmod = ""
-        for field in child:
-            name = _local(field.tag)
+        locs: list[str] = []
+        lastmods: list[str] = []
+        pictures: list[str] = []
+        for item in child:
+            name = _local(item.tag)
             if name == "loc":
-                loc = (field.text or "").strip()
+                locs.insert(0, (item.text or "").strip())  # the page's own address first
             elif name == "lastmod":
-                lastmod = (field.text or "").strip()
-        if loc:
-            entries.append((loc, lastmod))
-    return ("index" if kind == "sitemapindex" else "urlset"), entries
+                lastmods.append((item.text or "").strip())
+            elif name == "link" and (item.get("rel") or "") == "alternate" and item.get("href"):
+                locs.append(item.get("href", "").strip())
+            elif name == "image":
+                pictures += [(p.text or "").strip() for p in item if _local(p.tag) == "loc"]
+        locs = [loc for loc in locs[:MAX_PER_URL] if loc]
+        for loc in locs:
+            parsed.entries += [(loc, lastmod) for lastmod in lastmods[:MAX_PER_URL] or [""]]
+            parsed.images += [(loc, picture) for picture in pictures[:MAX_PER_URL] if picture]
+    del parsed.entries[MAX_URLS:]
+    return parsed
 
 
 def _same_site(candidate: str, host: str) -> bool:
@@ -89,6 +119,7 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
     target = comparable(str(url))
     seen: set[str] = set()
     entries_read: list[tuple[str, str, str]] = []  # (loc, lastmod, sitemap url)
+    pictures: dict[str, str] = {}  # this page's pictures listed in a sitemap → that sitemap's URL
     errors: list[str] = []
     read = 0
 
@@ -109,13 +140,14 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
             errors.append("fetch.too_large")
             return []
         try:
-            kind, entries = parse(fetched.body)
+            parsed = parse(fetched.body)
         except SitemapRefused as exc:
             record.extracted.append(f"refused: {exc.code}")
             errors.append(exc.code)
             return []
         read += 1
-        if kind == "index":
+        entries = parsed.entries
+        if parsed.kind == "index":
             # Same site only, and always through the origin we already fetched (scheme and port).
             children = [_on_origin(loc, base) for loc, _ in entries if _same_site(loc, host)]
             record.extracted.append(f"sitemap index: {len(entries)} sitemaps, {len(children)} on this site")
@@ -126,6 +158,9 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
             if comparable(loc) == target and lastmod:
                 record.extracted.append(f"this page: lastmod {lastmod}")
             entries_read.append((loc, lastmod, sitemap_url))
+        for loc, picture in parsed.images:
+            if comparable(loc) == target:
+                pictures.setdefault(picture, sitemap_url)
         return []
 
     level = [f"{base}/sitemap.xml"]
@@ -147,6 +182,12 @@ async def run(client: EvidenceClient, url: httpx.URL, today: date) -> SourceResu
         if comparable(loc) == target:
             result.dates.append(DateClaim("modified", value, SOURCE, "page", W_PAGE_LASTMOD,
                                           f"sitemap lastmod of this page: {lastmod}", url=sitemap_url))
+    for picture, sitemap_url in list(pictures.items())[:MAX_PER_URL]:
+        # The sitemap names these as this page's pictures: their upload times date the page.
+        for claim in asset_claims(picture, {picture}):
+            if plausible(claim.value, today):
+                detail = f"picture of this page in the sitemap: {claim.detail}"
+                result.dates.append(dataclasses.replace(claim, source=SOURCE, url=sitemap_url, detail=detail))
     if site_first is not None:
         result.dates.append(DateClaim("modified", site_first[0], SOURCE, "site", W_SITE_LASTMOD,
                                       f"earliest sitemap lastmod ({site_first[1]}): {site_first[2]}"))
