@@ -100,7 +100,7 @@ def test_report_button_where_no_form_opens(bot: SellerGuard) -> None:
     ("/checksite https://a.example --since 2999-01-01", "is in the future"),
     ("/checksite https://a.example --since 2021-01-01 --asin B0SELLER01", "either --since"),
     ("/checksite https://a.example --asin 123", "An ASIN is B0 and 8 letters"),
-    ("/checksite https://a.example --asin B0SELLER01 --marketplace xx", "--marketplace must be one of"),
+    ("/checksite https://a.example --asin B0SELLER01 --marketplace xx", "I don't know the Amazon site “xx”"),
     ("/checksite https://a.example --marketplace de", "--marketplace goes with --asin"),
     ("/checksite https://a.example --colour red", "I don't know the option --colour"),
     ("/checksite https://a.example --brand", "needs a value"),

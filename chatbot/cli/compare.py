@@ -13,11 +13,10 @@ import json
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
 from chatbot.evidence import copying_present
-from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.compare import check
 from chatbot.evidence.copying import MAX_TEXT_FILE_BYTES, CopyingRequest
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
-from chatbot.evidence.options import OptionError, check_asin
+from chatbot.evidence.options import OptionError, check_asin, check_marketplace
 from chatbot.i18n import normalize_lang, t
 from chatbot.net.typed_url import typed_host
 
@@ -29,8 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     seller.add_argument("--asin", help="your ASIN: your photos and text are read from its Amazon page")
     seller.add_argument("--listing", metavar="URL", help="your own product page on any shop")
     seller.add_argument("--images", metavar="FILE", nargs="+", help="your own product photos")
-    parser.add_argument("--marketplace", choices=MARKETPLACES, default=None,
-                        help="the Amazon site of --asin (default com)")
+    parser.add_argument("--marketplace", default=None,
+                        help="the Amazon site of --asin: com, co.uk, de … or its country (uk; default com)")
     parser.add_argument("--text", metavar="FILE", help="your title (first line), bullets and description")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.add_argument("--lang", choices=["en", "zh", "zh-Hant"], default=None,
@@ -53,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
         fail(t("checksite.invalid.marketplace_without_asin", lang), EXIT_INVALID)
     try:
         asin = check_asin(args.asin) if args.asin else None
+        marketplace = check_marketplace(args.marketplace) if args.marketplace else "com"
     except OptionError as exc:
         fail(t(exc.key, lang, **exc.params), EXIT_INVALID)
-    request = CopyingRequest(args.url, asin=asin, marketplace=args.marketplace or "com",
+    request = CopyingRequest(args.url, asin=asin, marketplace=marketplace,
                              listing_url=args.listing, image_files=tuple(args.images or ()),
                              text=_read_text(args.text, lang) if args.text else None)
     app = open_app(config)

@@ -10,8 +10,9 @@ from pathlib import PurePath
 from typing import Any
 
 from chatbot.asin import AsinError, read_asin
-from chatbot.evidence.amazon import MARKETPLACES
 from chatbot.evidence.engine import LookupRequest
+from chatbot.marketplace import keys as marketplace_keys
+from chatbot.marketplace import read_marketplace
 from chatbot.typed_date import TypedDateError, read_typed_date
 
 MAX_BRAND = 60
@@ -67,9 +68,11 @@ def check_asin(value: str) -> str:
 
 
 def check_marketplace(value: str) -> str:
-    market = value.strip().lower().removeprefix("amazon.").removeprefix(".")
-    if market not in MARKETPLACES:
-        raise OptionError("checksite.invalid.marketplace", value=value)
+    """`--marketplace`: the Amazon site of `--asin`, read by the one marketplace reader
+    (`chatbot.marketplace`: `co.uk`, `uk`, `amazon.co.uk`, `英国站` are one); OptionError."""
+    market = read_marketplace(value)
+    if market is None:
+        raise OptionError("checksite.invalid.marketplace", value=value, choices=", ".join(marketplace_keys()))
     return market
 
 

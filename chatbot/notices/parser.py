@@ -23,6 +23,7 @@ from chatbot import knowledge
 from chatbot.asin import find_asins
 from chatbot.evidence.text import BREAKING
 from chatbot.i18n import to_simplified, to_traditional
+from chatbot.marketplace import marketplace_in, read_marketplace
 from chatbot.months import MONTHS
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,6 @@ COMPLAINT_TYPES = ("copyright", "trademark", "patent", "design_patent", "counter
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
 DIGITS_ID = re.compile(r"\b(\d{6,20})\b")
-MARKETPLACE = re.compile(
-    r"(?<![@\w-])amazon\.(com\.au|com\.br|com\.mx|com\.tr|com\.be|com|co\.uk|co\.jp|de|fr|it|es|ca|in|nl|se|pl|sg|ae|sa|eg)\b",
-    re.IGNORECASE,
-)
 TRADEMARK_NO = re.compile(
     r"(?<![\w-])((?:[A-Z]{2,3}\s?)?\d{1,3}(?:[,.\s]?\d{3}){1,3}|第\s?\d{6,8}\s?号)(?![\w-])"
 )
@@ -483,12 +480,13 @@ def _numbers(values: list[str], pattern: re.Pattern[str]) -> list[str]:
 
 
 def _marketplace(values: list[str], body: str) -> str | None:
+    """`amazon.<key>` of the marketplace the notice names: a labelled value first (`Marketplace:
+    Amazon.co.uk`, `站点：英国站`), else the Amazon host the text names most (`marketplace`)."""
     for value in values:
-        match = MARKETPLACE.search(value)
-        if match:
-            return f"amazon.{match.group(1).lower()}"
-    counts = Counter(f"amazon.{m.group(1).lower()}" for m in MARKETPLACE.finditer(body[:50_000]))
-    return counts.most_common(1)[0][0] if counts else None
+        if (key := read_marketplace(value)) is not None:
+            return f"amazon.{key}"
+    key = marketplace_in(body)
+    return f"amazon.{key}" if key else None
 
 
 def _to_date(parts: dict[str, str]) -> date | None:
