@@ -140,3 +140,12 @@ def test_one_photo_shown_twice_is_one_copied_photo(run_cli, web: Web, tmp_path: 
     result = _compare(run_cli, web, f"{web.base}/products/twice", "--images", str(mine))
     assert sum(m["verdict"] != "different" for m in result["image_matches"]) == 2
     assert result["verdict"] == "similar" and result["reason"] == "one_image"
+
+
+def test_lazy_loaded_copies_are_compared(run_cli, web: Web) -> None:  # type: ignore[no-untyped-def]
+    # Every copy sits behind lazy loading (a Shopify {width} template, data-srcset, <picture>).
+    result = _compare(run_cli, web, f"{web.base}{site.LAZY_PAGE}", "--asin", "B0SELLERIM")
+    assert result["verdict"] == "copied" and result["copies"] == 3
+    names = {m["copycat_image"].rsplit("/", 1)[-1].split("?")[0] for m in result["image_matches"]}
+    assert names == {"sunset-main_720x.jpg", "sunset-side.jpg", "sunset-box.jpg"}
+    assert not any("{width}" in e["url"] or e["url"].startswith("data:") for e in result["evidence"])

@@ -4,8 +4,11 @@ words (title, bullets, description), read from an Amazon detail page or any shop
 Amazon: the image block's `colorImages.initial[*].hiRes` (else `large`), then the main image's
 `data-old-hires` and `data-a-dynamic-image` (a JSON object of URL → [width, height]); title
 `#productTitle`, bullets `#feature-bullets`, description `#productDescription`.
-Shops: og:image, JSON-LD Product `image`, then `<img>` in the page (src, data-src, the largest
-srcset entry), without logos, icons, SVG and pictures declared smaller than MIN_DECLARED_SIDE.
+Shops: og:image, JSON-LD Product `image` (in `@graph` too), then every picture the page's `<img>`
+and `<picture><source>` elements offer once lazy loading has run (`pictures.element_pictures`:
+`data-src`, `data-srcset`, `srcset` lists, `<noscript>` fallbacks, Shopify `{width}` templates),
+without logos, icons, SVG and pictures declared smaller than MIN_DECLARED_SIDE. The sizes of one
+photo count once, the largest offered first (`image_key`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import lxml.html
 
 from chatbot.evidence.dates import from_unix
 from chatbot.evidence.page import parse_html
+from chatbot.evidence.pictures import element_pictures, jsonld_pictures, picture_elements, usable
 from chatbot.evidence.text import visible_text
 from chatbot.evidence.textmatch import Passage, split
 
@@ -27,11 +31,10 @@ MAX_IMAGES_SEEN = 2000  # candidate image URLs read from one page; the rest are 
 MAX_IMG_TAGS = 3000
 MAX_TEXT_BLOCKS = 400
 MIN_DECLARED_SIDE = 100  # width/height attributes below this: icons, badges, payment logos
-MAX_URL = 2000
 _SKIP_WORDS = re.compile(r"logo|icon|favicon|sprite|badge|payment|flag|avatar|placeholder|pixel|spinner",
                          re.IGNORECASE)
-# Size marks in file names: WordPress -600x600, Shopify _300x, Amazon ._AC_SL1500_
-_SIZE_SUFFIX = re.compile(r"([-_]\d{2,4}x\d{0,4}|\._[A-Z0-9_,]+_)(?=\.\w+$)", re.IGNORECASE)
+# Size marks in file names: WordPress -600x600, Shopify _300x, _530x@2x and @2x, Amazon ._AC_SL1500_
+_SIZE_SUFFIX = re.compile(r"([-_]\d{2,4}x\d{0,4}(?:@\dx)?|@\dx|\._[A-Z0-9_,]+_)(?=\.\w+$)", re.IGNORECASE)
 _SHOPIFY_V = re.compile(r"[?&]v=(\d{9,10})\b")
 _WP_UPLOAD = re.compile(r"/wp-content/uploads/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
 _COLOR_IMAGES = re.compile(r"""['"]colorImages['"]\s*:\s*\{\s*['"]initial['"]\s*:\s*""")
@@ -74,7 +77,7 @@ def _collect(urls: list[str], base: str) -> tuple[tuple[ListingImage, ...], int]
     count = 0
     for raw in urls:
         raw = (raw or "").strip()
-        if not raw or raw.startswith("data:") or len(raw) > MAX_URL:
+        if not usable(raw):
             continue
         url = urljoin(base, raw)
         if not url.startswith(("http://", "https://")) or _SKIP_WORDS.search(url.rsplit("/", 1)[-1]):
@@ -109,48 +112,20 @@ def _declared_small(img: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def _largest_srcset(value: str) -> str:
-    best, best_width = "", -1
-    for part in value.split(",")[:40]:
-        bits = part.strip().split()
-        if not bits:
-            continue
-        width = int(bits[1][:-1]) if len(bits) > 1 and bits[1][:-1].isdigit() else 0
-        if width > best_width:
-            best, best_width = bits[0], width
-    return best
-
-
-def _jsonld_images(root: lxml.html.HtmlElement) -> list[str]:
-    out: list[str] = []
-    for script in root.xpath("//script[@type='application/ld+json']")[:20]:
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, RecursionError):
-            continue
-        for node in data if isinstance(data, list) else [data]:
-            image = node.get("image") if isinstance(node, dict) else None
-            for item in image if isinstance(image, list) else [image]:
-                if isinstance(item, str):
-                    out.append(item)
-                elif isinstance(item, dict) and isinstance(item.get("url"), str):
-                    out.append(item["url"])
-    return out[:100]
-
-
 def shop_listing(html: bytes | str, base_url: str) -> Listing:
     """Any shop's product page (Shopify, WooCommerce, others) → its photos and words."""
     root = parse_html(html)
     if root is None:
         return Listing((), (), 0)
     urls = [m.get("content", "") for m in root.xpath("//meta[@property='og:image' or @name='og:image']")[:10]]
-    urls += _jsonld_images(root)
-    for img in root.xpath("//img")[:MAX_IMG_TAGS]:
-        if _declared_small(img) or _SKIP_WORDS.search(img.get("alt") or "") or _SKIP_WORDS.search(
-                img.get("class") or ""):
+    urls += jsonld_pictures(root.xpath("//script[@type='application/ld+json']"))
+    for element in picture_elements(root, MAX_IMG_TAGS):
+        if _declared_small(element) or _SKIP_WORDS.search(element.get("alt") or "") or _SKIP_WORDS.search(
+                element.get("class") or ""):
             continue
-        srcset = img.get("srcset") or img.get("data-srcset") or ""
-        urls.append(_largest_srcset(srcset) if srcset else (img.get("data-src") or img.get("src") or ""))
+        urls += element_pictures(element)
+        if len(urls) >= MAX_IMAGES_SEEN:
+            break
     images, seen = _collect(urls, base_url)
     titles = _text(root, "//h1", 3) or _text(root, "//title", 1)
     title = titles[0] if titles else ""

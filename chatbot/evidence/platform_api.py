@@ -21,6 +21,7 @@ import httpx
 from chatbot.evidence.client import EvidenceClient
 from chatbot.evidence.dates import from_unix, parse_iso, plausible
 from chatbot.evidence.model import DateClaim, FetchRecord, SourceResult
+from chatbot.evidence.pictures import srcset_candidates
 from chatbot.evidence.text import fragment_text
 from chatbot.net.fetcher import FetchError
 
@@ -226,9 +227,8 @@ def _store_image_urls(image: dict[str, Any]) -> Iterator[str]:
             yield image[key]
     srcset = image.get("srcset")
     if isinstance(srcset, str):
-        for part in srcset[:20_000].split(",")[:MAX_PIECES]:
-            if bits := part.split():
-                yield bits[0]
+        for candidate in srcset_candidates(srcset):
+            yield candidate.url
 
 
 def store_api_claims(items: Any, url: str, today: date) -> list[DateClaim]:
