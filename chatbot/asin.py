@@ -1,5 +1,7 @@
 """The one reader of Amazon ASINs, for every path that takes one: a pasted notice, `/case N asin`,
-a bare ASIN offered to an open case, `checksite --asin` and `compare --asin`.
+a bare ASIN offered to an open case, `checksite --asin` and `compare --asin`; and of the Amazon
+product address a seller gives where a storefront is asked for (`amazon_product_asin`: their own
+listing, not the complainant's site).
 
 An ASIN (Amazon Standard Identification Number, Amazon's own catalogue key) is 10 characters:
 `B0` and 8 letters or digits for everything but books, or the book's ISBN-10 (9 digits, then a
@@ -13,8 +15,12 @@ so, so the seller can paste the full address or the ASIN itself.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
+
+from chatbot.marketplace import keys as marketplace_keys
 
 MAX_ASIN_TEXT = 200_000  # characters searched for ASINs in one text (a pasted notice at most)
+MAX_ADDRESS = 2_000  # characters of one typed address
 
 _CODE = r"(?:B0[0-9A-Z]{8}|[0-9]{9}[0-9X])"
 _STANDARD = re.compile(r"(?<![0-9A-Z])(B0[0-9A-Z]{8})(?![0-9A-Z])", re.IGNORECASE)
@@ -23,6 +29,7 @@ _IN_ADDRESS = re.compile(
     rf"/(?:dp|gp/product|gp/aw/d|exec/obidos/asin|o/asin|product-reviews|product)/({_CODE})(?![0-9A-Z])",
     re.IGNORECASE)
 _ADDRESS_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_AMAZON_HOST = re.compile(r"(?:[a-z0-9-]{1,63}\.){0,3}amazon\.((?:com|co)\.[a-z]{2}|[a-z]{2,3})\.?")
 _SHORT_LINK = re.compile(r"^(?:https?://)?(?:www\.)?(?:amzn\.to|a\.co|amzn\.eu|amzn\.asia)(?:/|$)",
                          re.IGNORECASE)
 
@@ -49,6 +56,27 @@ def read_asin(text: str) -> str:
     if len(found) == 1:
         return found[0]
     raise AsinError("short_link" if is_short_link(value) else "format", value[:60])
+
+
+def amazon_product_asin(text: str) -> str | None:
+    """The ASIN when `text` is one Amazon product address: a host on a marketplace we know
+    (`amazon.com`, `www.amazon.co.uk`, `smile.amazon.de`, `m.amazon.co.jp`; the scheme may be left
+    out) and a product path naming one ASIN (`/x/dp/B08XYZ1234`, `/gp/product/…`, `/gp/aw/d/…`).
+    None for anything else, including other Amazon pages (a brand store, a seller profile, a
+    search) and short links. Never raises; reads at most MAX_ADDRESS characters."""
+    value = text.strip()[:MAX_ADDRESS]
+    if not value or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value if "://" in value else "https://" + value)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or (match := _AMAZON_HOST.fullmatch(host)) is None \
+            or match.group(1) not in marketplace_keys():
+        return None
+    found = {m.group(1).upper() for m in _IN_ADDRESS.finditer(parts.path)}
+    return found.pop() if len(found) == 1 else None
 
 
 def is_short_link(text: str) -> bool:

@@ -1,5 +1,9 @@
 """The questions a case asks for what it is missing (type, listing date, brand, the
-complainant's site), one at a time through chatbot.dialog, and how an answer is read."""
+complainant's site), one at a time through chatbot.dialog, and how an answer is read.
+
+An Amazon product address is the seller's own listing, whichever question it answers and
+wherever a storefront is accepted (`read_url`, so `/case N site` too): it is stored as the case's
+ASIN, said so, and the question it did not answer stays open."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 from typing import Any
 
 from chatbot import dialog
+from chatbot.asin import amazon_product_asin
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
@@ -82,7 +87,8 @@ def on_case_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[R
         if is_notice(msg.text) and complaint_type_word(msg.text) is None:
             dialog.done(ctx, msg.platform, msg.user)
             return None  # a new notice story, not an answer
-        changes, said_or_error, ok = read_answer(field, msg.text, lang, ctx)
+        changes, said_or_error, ok = (read_amazon_listing(msg.text, lang)
+                                      or read_answer(field, msg.text, lang, ctx))
         if not ok:
             field, changes, said_or_error, ok = _other_answer(queue, msg.text, lang, ctx, field,
                                                               changes, said_or_error)
@@ -93,6 +99,8 @@ def on_case_answer(msg: Incoming, state: dict[str, Any], ctx: Context) -> list[R
                           data={"question": field, "case_id": case.id})]
         case = case_service(ctx).update(case.id, owner_of(msg), **changes)
         said = said_or_error
+        if field not in changes:  # an Amazon listing's ASIN: the question asked is still open
+            field = ""
     remaining = [q for q in queue if q != field and q in questions(case)]
     question = ask_next(msg, ctx, case, remaining)
     if question is not None:
@@ -152,7 +160,23 @@ def read_brand(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
     return {"brand": brand}, t("notice.saved.brand", lang, value=brand), True
 
 
+def read_amazon_listing(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool] | None:
+    """({"asins": [ASIN]}, what to say, True) when `text` starts with an Amazon product address
+    (the word `read_url` would read; see chatbot.asin.amazon_product_asin): the seller's own
+    listing, never the complainant's site. None for anything else."""
+    raw = text.strip().split()[0] if text.strip() else ""
+    asin = amazon_product_asin(raw)
+    if asin is None:
+        return None
+    return {"asins": [asin]}, t("notice.saved.amazon_listing", lang, value=raw[:100], asin=asin), True
+
+
 def read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, bool]:
+    """(changes, what to say, ok) for a storefront address: `{"storefront": URL}` once the
+    fetcher's own check accepts it; an Amazon product address gives `{"asins": [ASIN]}` instead
+    (`read_amazon_listing`); a refused link gives ({}, the reason /checksite gives, False)."""
+    if (listing := read_amazon_listing(text, lang)) is not None:
+        return listing
     raw = text.strip().split()[0] if text.strip() else ""
     try:
         url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
