@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from chatbot.marketplace import keys as marketplace_keys
+from chatbot.marketplace import host_marketplace
 
 MAX_ASIN_TEXT = 200_000  # characters searched for ASINs in one text (a pasted notice at most)
 MAX_ADDRESS = 2_000  # characters of one typed address
@@ -29,7 +29,6 @@ _IN_ADDRESS = re.compile(
     rf"/(?:dp|gp/product|gp/aw/d|exec/obidos/asin|o/asin|product-reviews|product)/({_CODE})(?![0-9A-Z])",
     re.IGNORECASE)
 _ADDRESS_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_AMAZON_HOST = re.compile(r"(?:[a-z0-9-]{1,63}\.){0,3}amazon\.((?:com|co)\.[a-z]{2}|[a-z]{2,3})\.?")
 _SHORT_LINK = re.compile(r"^(?:https?://)?(?:www\.)?(?:amzn\.to|a\.co|amzn\.eu|amzn\.asia)(?:/|$)",
                          re.IGNORECASE)
 
@@ -72,8 +71,7 @@ def amazon_product_asin(text: str) -> str | None:
         host = (parts.hostname or "").lower()
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or (match := _AMAZON_HOST.fullmatch(host)) is None \
-            or match.group(1) not in marketplace_keys():
+    if parts.scheme.lower() not in ("http", "https") or host_marketplace(host) is None:
         return None
     found = {m.group(1).upper() for m in _IN_ADDRESS.finditer(parts.path)}
     return found.pop() if len(found) == 1 else None

@@ -53,6 +53,16 @@ def read_marketplace(text: str) -> str | None:
     return _names().get(value)
 
 
+_HOST = re.compile(r"(?:[a-z0-9-]{1,63}\.){0,3}amazon\.((?:com|co)\.[a-z]{2}|[a-z]{2,3})\.?")
+
+
+def host_marketplace(host: str) -> str | None:
+    """The marketplace whose Amazon host `host` is (`www.amazon.co.uk`, `smile.amazon.de`,
+    `m.amazon.co.jp` → its key), None for any other host (`amazon.co.uk.evil.com`)."""
+    match = _HOST.fullmatch((host or "").lower()[:300])
+    return match.group(1) if match is not None and match.group(1) in keys() else None
+
+
 def marketplace_in(text: str) -> str | None:
     """The marketplace a longer text (a notice) names most often by its host (`amazon.de`), or
     None; only hosts of marketplaces we know count."""

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from chatbot import dialog
-from chatbot.asin import amazon_product_asin
+from chatbot.asin import amazon_product_asin, is_short_link
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
 from chatbot.i18n import t
@@ -178,6 +178,8 @@ def read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, 
     if (listing := read_amazon_listing(text, lang)) is not None:
         return listing
     raw = text.strip().split()[0] if text.strip() else ""
+    if is_short_link(raw):  # an Amazon page that names nothing until opened: not their storefront
+        return {}, t("notice.invalid.asin_short_link", lang, value=raw[:100]), False
     try:
         url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
     except InvalidURL as exc:

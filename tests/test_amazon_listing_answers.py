@@ -102,3 +102,24 @@ def test_chinese_and_traditional_answers(chat) -> None:  # type: ignore[no-untyp
     chat("好", user="chen")
     hant = chat.one("https://www.amazon.com/gp/product/B0C1LUMI42", user="chen")
     assert hant.lang == "zh-Hant" and "亞馬遜商品頁面" in hant.text and "投訴人的網站" in hant.text
+
+
+def test_an_amazon_short_link_is_never_stored_as_their_site(chat) -> None:  # type: ignore[no-untyped-def]
+    case_id = chat("/notice trademark")[0].data["case"]["id"]
+    reply = chat.one(f"/case {case_id} site https://amzn.to/3xYzAbC")
+    assert not reply.ok and "short link" in reply.text and "paste the full address" in reply.text
+    assert _case(chat.one(f"/case {case_id}"))["storefront_urls"] == []
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("https://www.amazon.co.uk/x/dp/B08XYZ1234", "--asin B08XYZ1234"),
+    ("amzn.to/3xYzAbC", "short link"),
+])
+def test_checksite_on_an_amazon_page_says_it_is_no_storefront(chat, run_cli, typed: str,  # type: ignore[no-untyped-def]
+                                                              said: str) -> None:
+    reply = chat.one(f"/checksite {typed}")
+    assert not reply.ok and said in reply.text
+    proc = run_cli("checksite", typed)
+    assert proc.returncode == 2 and said in proc.stderr
+    zh = chat.one(f"查站 {typed}")
+    assert not zh.ok and zh.lang == "zh-Hans" and ("独立站" in zh.text)

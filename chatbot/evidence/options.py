@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from chatbot.asin import AsinError, read_asin
+from chatbot.asin import AsinError, amazon_product_asin, is_short_link, read_asin
 from chatbot.evidence.engine import LookupRequest
 from chatbot.marketplace import keys as marketplace_keys
 from chatbot.marketplace import read_marketplace
@@ -94,6 +94,10 @@ def build(url: str | None, *, since: str | None, asin: str | None, marketplace: 
           images: tuple[str, ...] = ()) -> LookupRequest:
     if not url:
         raise OptionError("checksite.invalid.missing_url")
+    if (listed := amazon_product_asin(url)) is not None:  # Amazon is not the complainant's shop
+        raise OptionError("checksite.invalid.amazon_listing", asin=listed)
+    if is_short_link(url):
+        raise OptionError("checksite.invalid.amazon_short_link", value=url.strip()[:100])
     if since and asin:
         raise OptionError("checksite.invalid.since_and_asin")
     if marketplace and not asin:
