@@ -121,7 +121,8 @@ def _read_field(sub: str, value: str, lang: Lang, ctx: Context) -> tuple[dict[st
         if not found:
             key = "notice.invalid.asin_short_link" if is_short_link(value) else "notice.invalid.asin"
             return {}, t(key, lang, value=value.strip()[:60]), False
-        return {"asins": found}, t("notice.saved.asins", lang, value=", ".join(found)), True
+        return {"asins": found}, t("notice.saved.asins", lang, value=", ".join(found),
+                                                  count=len(found)), True
     if sub == "owner":
         if len(value) > 200 or "\n" in value or has_control(value):
             return {}, t("notice.invalid.owner", lang), False
