@@ -28,6 +28,12 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def has_control(text: str) -> bool:
+    """Whether `text` holds a character `printable` would escape (a C0 control but tab and
+    newline, DEL, a C1 control or a bidi control): such text cannot be a name or a word."""
+    return _UNSAFE.search(text) is not None
+
+
 def printable_json(value: Any, **options: Any) -> str:
     """`json.dumps(value, ensure_ascii=False, **options)`, with the characters JSON leaves raw but
     a terminal obeys (DEL, C1, bidi controls) written as `\\uNNNN` escapes: still valid JSON,

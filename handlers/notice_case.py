@@ -15,6 +15,7 @@ from chatbot.notices.cases import CaseNotFound
 from chatbot.notices.checklists import checklist
 from chatbot.notices.models import Case
 from chatbot.notices.parser import EMAIL, parse_notice
+from chatbot.printable import has_control
 from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from handlers.notice_common import (
     COMPLAINT_ID,
@@ -120,9 +121,10 @@ def _read_field(sub: str, value: str, lang: Lang, ctx: Context) -> tuple[dict[st
         if not found:
             key = "notice.invalid.asin_short_link" if is_short_link(value) else "notice.invalid.asin"
             return {}, t(key, lang, value=value.strip()[:60]), False
-        return {"asins": found}, t("notice.saved.asins", lang, value=", ".join(found)), True
+        return {"asins": found}, t("notice.saved.asins", lang, value=", ".join(found),
+                                                  count=len(found)), True
     if sub == "owner":
-        if len(value) > 200 or "\n" in value:
+        if len(value) > 200 or "\n" in value or has_control(value):
             return {}, t("notice.invalid.owner", lang), False
         return {"rights_owner": value}, t("notice.saved.rights_owner", lang, value=value), True
     if sub == "email":

@@ -22,6 +22,7 @@ from chatbot.notices.cases import CaseNotFound
 from chatbot.notices.models import Case
 from chatbot.notices.parser import parse_date, parse_notice
 from chatbot.notices.phrases import step_phrase
+from chatbot.printable import has_control
 from chatbot.typed_date import TypedDateError, read_typed_date, typed_date_problem
 from handlers.notice_common import (
     ASK,
@@ -155,7 +156,7 @@ def read_date(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str,
 
 def read_brand(text: str, lang: Lang) -> tuple[dict[str, Any], str, bool]:
     brand = text.strip()
-    if not brand or len(brand) > 100 or "\n" in brand:
+    if not brand or len(brand) > 100 or "\n" in brand or has_control(brand):
         return {}, t("notice.invalid.brand", lang), False
     return {"brand": brand}, t("notice.saved.brand", lang, value=brand), True
 

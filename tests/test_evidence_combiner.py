@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,6 +97,19 @@ def test_brand_hits() -> None:
     assert brand_hits(segments, "  ") == []
     long_text = [("text", "x" * 500 + " LumiNest " + "y" * 500)]
     assert brand_hits(long_text, "LumiNest")[0]["snippet"].startswith("…")
+
+
+@pytest.mark.parametrize("text", ["better than Lumi\u00adNest", "better than Lumi\u200bNest",
+                                  "better than L\u200du\u200cmi\u2060Nest", "better than \ufeffLumiNest"])
+def test_a_brand_split_by_invisible_characters_is_still_found(text: str) -> None:
+    hits = brand_hits([("text", text)], "LumiNest")
+    assert [h["snippet"] for h in hits] == ["better than LumiNest"]
+
+
+def test_invisible_characters_do_not_join_a_brand_to_a_longer_word() -> None:
+    assert brand_hits([("text", "LumiNest\u00ador lamps")], "LumiNest") == []
+    assert brand_hits([("text", "a LumiNest lamp")], "Lumi\u200bNest")[0]["snippet"] == "a LumiNest lamp"
+    assert brand_hits([("text", "仿露\u200b米灯同款")], "露米灯")[0]["snippet"] == "仿露米灯同款"
 
 
 DAYS = st.integers(min_value=0, max_value=11_000).map(lambda n: date(1996, 1, 1) + timedelta(days=n))

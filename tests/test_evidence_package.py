@@ -252,5 +252,5 @@ def test_prune_deletes_only_old_packages(run_cli, tmp_path: Path) -> None:  # ty
     os.utime(old, (0, 0))
     os.utime(other, (0, 0))
     proc = run_cli("evidence", "prune", env={"SELLERGUARD_REPORT_RETENTION_DAYS": "30"})
-    assert proc.returncode == 0 and "Deleted 1 evidence package(s) older than 30 days" in proc.stdout
+    assert proc.returncode == 0 and "Deleted 1 evidence package older than 30 days" in proc.stdout
     assert not old.exists() and new.exists() and other.exists()

@@ -305,3 +305,24 @@ def test_channel_chatter_while_a_question_waits_gets_no_error(chat):
     chat("/notice copyright")
     assert chat("lunch at noon?", direct=False) == []
     assert chat.one("2021-04-02").data["question"] == "brand"
+
+
+def test_a_brand_or_rights_owner_with_control_characters_is_refused_and_told_how(chat):
+    case_id = chat("/notice")[0].data["case"]["id"]
+    for sub, value in (("brand", "\x1b[31mACME"), ("brand", "ACME\u202eemoH"), ("owner", "Fake\x07 LLC"),
+                       ("owner", "Fake\u2066 LLC")):
+        reply = chat.one(f"/case {case_id} {sub} {value}")
+        assert not reply.ok and "control characters" in reply.text, (sub, value)
+    zh = chat.one(f"/case {case_id} brand 品牌\x1b[0m")
+    assert not zh.ok and "控制字符" in zh.text
+    case = chat.one(f"/case {case_id}").data["case"]
+    assert not case["brand"] and not case["rights_owner"]
+
+
+def test_the_brand_question_refuses_control_characters_too(chat):
+    chat("I got a copyright complaint on B08KX7QZ4M")
+    chat("yes")
+    chat("2021-04-02")
+    reply = chat.one("ACME\u202e")
+    assert not reply.ok and "control characters" in reply.text
+    assert chat.one("ACME").data["question"] == "storefront"

@@ -514,13 +514,15 @@ class BlocklistService:
             cooldown = timedelta(seconds=self.settings.appeal_cooldown_seconds)
             if earlier and earlier[0].created_at > now - cooldown:
                 wait = int((earlier[0].created_at + cooldown - now).total_seconds())
-                raise refused("appeal_cooldown", id=entry.id, hours=max(1, -(-wait // 3600)))
+                hours = max(1, -(-wait // 3600))
+                raise refused("appeal_cooldown", id=entry.id, hours=hours, count=hours)
             own_last = session.scalar(select(func.max(AuditRow.created_at)).where(
                 AuditRow.action == "appeal", AuditRow.actor.in_(accounts)))
             own_cooldown = timedelta(seconds=self.settings.appeal_person_cooldown_seconds)
             if own_last is not None and own_last > now - own_cooldown:
                 wait = int((own_last + own_cooldown - now).total_seconds())
-                raise refused("appeal_person_cooldown", minutes=max(1, -(-wait // 60)))
+                minutes = max(1, -(-wait // 60))
+                raise refused("appeal_person_cooldown", minutes=minutes, count=minutes)
             # The entry is not disputed, so every earlier appeal has been decided by a moderator.
             if _evidence_key(evidence) in {_evidence_key(row.reason) for row in earlier}:
                 raise refused("appeal_decided", id=entry.id)

@@ -221,10 +221,15 @@ def compare(seller: date | None, seller_source: str, page: Estimate | None) -> d
     return out | {"verdict": "page_first", "reason": None, "days": -days}
 
 
+# Characters a reader does not see (soft hyphen, zero-width space / joiners, word joiner, BOM):
+# a page can slip them between a brand's letters, and the reader still sees the brand.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
 def brand_hits(segments: list[tuple[str, str]], brand: str, *, limit: int = 20,
                width: int = 60) -> list[dict[str, str]]:
     """Where the seller's brand word appears on the page, with a snippet around each hit."""
-    word = brand.strip()
+    word = _INVISIBLE.sub("", brand).strip()
     if not word:
         return []
     # Whole-word match for Latin brands; CJK brands have no word boundaries.
@@ -233,7 +238,8 @@ def brand_hits(segments: list[tuple[str, str]], brand: str, *, limit: int = 20,
                          re.IGNORECASE)
     hits: list[dict[str, str]] = []
     seen: set[str] = set()
-    for where, text in segments:
+    for where, shown in segments:
+        text = _INVISIBLE.sub("", shown)  # matched and quoted as the reader sees it
         for match in pattern.finditer(text):
             start, end = max(0, match.start() - width), min(len(text), match.end() + width)
             snippet = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")

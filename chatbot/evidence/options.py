@@ -13,6 +13,7 @@ from chatbot.asin import AsinError, amazon_product_asin, is_short_link, read_asi
 from chatbot.evidence.engine import LookupRequest
 from chatbot.marketplace import keys as marketplace_keys
 from chatbot.marketplace import read_marketplace
+from chatbot.printable import has_control
 from chatbot.typed_date import TypedDateError, read_typed_date
 
 MAX_BRAND = 60
@@ -78,7 +79,7 @@ def check_marketplace(value: str) -> str:
 
 def check_brand(value: str) -> str:
     brand = value.strip()
-    if not brand or len(brand) > MAX_BRAND:
+    if not brand or len(brand) > MAX_BRAND or "\n" in brand or has_control(brand):
         raise OptionError("checksite.invalid.brand_length")
     return brand
 

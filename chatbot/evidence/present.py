@@ -85,7 +85,8 @@ def blocklist_text(status: dict[str, Any] | None, lang: Lang) -> str:
     if state == "unavailable" and str(status.get("reason", "")).startswith("site_"):
         state = "not_listable"  # an IP address, a platform itself: the list holds no such entry
     try:
-        return t(f"checksite.blocklist.{state}", lang, reporters=status.get("reporters", 0))
+        reporters = status.get("reporters", 0)
+        return t(f"checksite.blocklist.{state}", lang, reporters=reporters, count=reporters)
     except KeyError:
         return str(state)
 
