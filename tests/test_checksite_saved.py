@@ -79,6 +79,28 @@ def test_a_page_saved_from_the_wayback_machine_is_dated_by_the_archive_record_in
     assert not [d for s in json.loads(proc.stdout)["sources"] if s["name"] == "wayback" for d in s["dates"]]
 
 
+def test_a_page_saved_without_a_note_is_named_by_its_own_canonical_link(  # type: ignore[no-untyped-def]
+        run_cli, web: Web, tmp_path: Path) -> None:
+    """Firefox writes no "saved from" note: the page's own canonical link (else og:url) names it;
+    a link we would refuse to check (a user name before the host) names none: the file is read alone."""
+    head = ("<html><head><title>Best LED lamp</title>{}<meta property='article:published_time' "
+            "content='2021-06-01T10:00:00Z'></head><body><h1>Best LED lamp</h1></body></html>")
+    cases = {
+        "canonical.html": ('<link rel="canonical" href="https://copycat-blog.com/2020/03/05/best-led-lamp/">',
+                           "copycat-blog.com"),
+        "og.html": ('<meta property="og:url" content="https://copycat-shop.com/products/lamp">',
+                    "copycat-shop.com"),
+        "relative.html": ('<link rel="canonical" href="/products/lamp">', "relative.html"),
+        "userinfo.html": ('<link rel="canonical" href="https://admin:pw@copycat-shop.com/p">',
+                          "userinfo.html"),
+    }
+    for name, (tag, host) in cases.items():
+        (tmp_path / name).write_text(head.format(tag), encoding="utf-8")
+        proc = run_cli("checksite", "--html", str(tmp_path / name), "--json", env=cli_env(web, **NOWHERE))
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert json.loads(proc.stdout)["host"] == host, name
+
+
 def test_a_saved_page_that_names_no_address(run_cli, web: Web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A page saved without any note of its address: read as it is, with or without --url."""
     page = tmp_path / "plain.html"

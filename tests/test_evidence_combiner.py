@@ -99,6 +99,15 @@ def test_brand_hits() -> None:
     assert brand_hits(long_text, "LumiNest")[0]["snippet"].startswith("…")
 
 
+def test_every_mention_counts_even_when_one_snippet_shows_several() -> None:
+    from chatbot.evidence.present import brand_text
+
+    hits = brand_hits([("text", "LumiNest lamp. LumiNest quality. Made by LumiNest."),
+                       ("json-ld brand", "LumiNest")], "LumiNest")
+    assert [(h["where"], h["count"]) for h in hits] == [("text", 3), ("json-ld brand", 1)]
+    assert "4 times" in (brand_text({"brand": "LumiNest", "brand_hits": hits}, "en") or "")
+
+
 @pytest.mark.parametrize("text", ["better than Lumi\u00adNest", "better than Lumi\u200bNest",
                                   "better than L\u200du\u200cmi\u2060Nest", "better than \ufeffLumiNest"])
 def test_a_brand_split_by_invisible_characters_is_still_found(text: str) -> None:

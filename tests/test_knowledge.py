@@ -80,3 +80,19 @@ def test_placeholders_match_between_languages(namespace):
 def test_traditional_is_converted_and_reviewed_overrides_win():
     assert t("core.moderators_only", "zh-Hant") == "只有管理員可以執行這個操作。"
     assert t("core.lang_set", "zh-Hant").startswith("好的，從現在起")
+
+
+def test_simplified_chinese_messages_use_full_width_punctuation() -> None:
+    # Simplified Chinese writes ，：；！？ between Chinese words; an ASCII mark there looks broken.
+    import glob
+    import re
+
+    cjk = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+    ascii_mark = re.compile(rf"(?<={cjk})[,:;!?]|[,:;!?](?={cjk})|\}}:[{{“]")  # also "{name}:{count}"
+    found = []
+    for path in sorted(glob.glob(str(Path(__file__).parent.parent / "knowledge/messages/zh/*.yaml"))):
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            value = line.split(": ", 1)[1] if ": " in line else line
+            if not line.lstrip().startswith("#") and ascii_mark.search(value):
+                found.append(f"{Path(path).name}:{number}: {line.strip()[:80]}")
+    assert found == []

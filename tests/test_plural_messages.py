@@ -23,7 +23,7 @@ def test_brand_hits_and_source_dates_count_in_words():
     assert many == "“ACME” appears on the page 3 times, e.g. the title: “ACME lamp”"
     assert t("checksite.source_ok", "en", name="the page", count=1) == "the page: 1 date"
     assert t("checksite.source_ok", "en", name="the page", count=2) == "the page: 2 dates"
-    assert t("checksite.source_ok", "zh", name="页面", count=1) == "页面:1 个日期"
+    assert t("checksite.source_ok", "zh", name="页面", count=1) == "页面：1 个日期"
 
 
 def test_blocklist_status_counts_its_reporters():

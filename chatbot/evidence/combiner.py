@@ -227,8 +227,10 @@ _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 
 
 def brand_hits(segments: list[tuple[str, str]], brand: str, *, limit: int = 20,
-               width: int = 60) -> list[dict[str, str]]:
-    """Where the seller's brand word appears on the page, with a snippet around each hit."""
+               width: int = 60) -> list[dict[str, Any]]:
+    """Where the seller's brand word appears on the page: [{"where", "snippet", "count"}], one per
+    distinct snippet (at most `limit`), `count` the matches that snippet stands for (several
+    mentions in one short block share one snippet but each counts)."""
     word = _INVISIBLE.sub("", brand).strip()
     if not word:
         return []
@@ -236,17 +238,18 @@ def brand_hits(segments: list[tuple[str, str]], brand: str, *, limit: int = 20,
     ascii_word = word.isascii()
     pattern = re.compile((r"(?<![\w])" + re.escape(word) + r"(?![\w])") if ascii_word else re.escape(word),
                          re.IGNORECASE)
-    hits: list[dict[str, str]] = []
-    seen: set[str] = set()
+    hits: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
     for where, shown in segments:
         text = _INVISIBLE.sub("", shown)  # matched and quoted as the reader sees it
         for match in pattern.finditer(text):
             start, end = max(0, match.start() - width), min(len(text), match.end() + width)
             snippet = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
             if snippet in seen:
+                seen[snippet]["count"] += 1
                 continue
-            seen.add(snippet)
-            hits.append({"where": where, "snippet": snippet})
             if len(hits) >= limit:
                 return hits
+            seen[snippet] = {"where": where, "snippet": snippet, "count": 1}
+            hits.append(seen[snippet])
     return hits

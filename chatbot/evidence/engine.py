@@ -175,7 +175,13 @@ class EvidenceEngine:
         if request.url and parse_snapshot(request.url, self.settings.wayback_url) is not None:
             saved, request = dataclasses.replace(saved, url=request.url), dataclasses.replace(request, url="")
         target = saved_page.original_url(saved, request.url or None)
-        url = self.normalize(target) if target else None
+        named = target is None and (target := saved_page.page_address(saved)) is not None
+        try:
+            url = self.normalize(target) if target else None
+        except LookupRefused:
+            if not named:
+                raise
+            target, url = None, None  # the page's own link names no site we would check: read it alone
         names = site_names(host_of(url)) if url else None
         today = self.ctx.clock().date()
         sources, record, evidence, detection = saved_page.analyse(saved, str(url) if url else None, today)

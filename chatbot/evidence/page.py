@@ -364,6 +364,11 @@ def _stamps(marked: Declaring) -> Iterator[str]:
             yield script.text or ""
 
 
+def own_addresses(root: lxml.html.HtmlElement) -> list[str]:
+    """The addresses the page names for itself (`<link rel=canonical>`, then `og:url`), at most 3."""
+    return _addresses(declaring(root))
+
+
 def _addresses(marked: Declaring) -> list[str]:
     """The page's own addresses it names: `<link rel=canonical>`, then `og:url`."""
     links = [link.get("href") or "" for link in marked.link if (link.get("rel") or "").lower() == "canonical"]

@@ -109,7 +109,7 @@ def brand_text(result: dict[str, Any], lang: Lang) -> str | None:
     if not hits:
         return t("checksite.brand.none", lang, brand=brand)
     first = hits[0]
-    return t("checksite.brand.hits", lang, brand=brand, count=len(hits),
+    return t("checksite.brand.hits", lang, brand=brand, count=sum(int(h.get("count", 1)) for h in hits),
              where=where_label(str(first["where"]), lang), snippet=first["snippet"][:160])
 
 

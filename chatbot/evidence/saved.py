@@ -153,6 +153,14 @@ def verdict(sources: list[SourceResult]) -> combiner.Verdict:
     return combiner.combine([c for s in sources for c in s.dates])
 
 
+def page_address(saved: SavedPage) -> str | None:
+    """The absolute address the saved page names for itself (canonical link, og:url), for a copy
+    saved without a note of where it came from (Firefox writes none), or None."""
+    root = page.parse_html(page.body_text(saved.body, {}))
+    addresses = page.own_addresses(root) if root is not None else []
+    return next((a for a in addresses if a.lower().startswith(("http://", "https://"))), None)
+
+
 def original_url(saved: SavedPage, given: str | None) -> str | None:
     """The address to read the page as: `--url`, else the snapshot's original, else the file's note."""
     if given:
