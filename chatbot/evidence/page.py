@@ -17,12 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
-from typing import Any
 
 import lxml.html
 from lxml import etree
 
-from chatbot.evidence import pagedate, textdates
+from chatbot.evidence import jsonld, pagedate, textdates
 from chatbot.evidence.assets import MAX_ASSET_URLS, asset_claims
 from chatbot.evidence.budget import UNBOUNDED, Budget, ExtractionTimeout
 from chatbot.evidence.dates import page_zone, parse_http_date, parse_http_dates, plausible, written_day
@@ -131,54 +130,6 @@ def header_claims(headers: Mapping[str, str], url: str = "") -> list[DateClaim]:
     return claims
 
 
-def _walk_ld(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
-    """Every JSON object in a JSON-LD document, at most 8 deep and 200 items per list."""
-    if depth > 8:
-        return
-    if isinstance(node, list):
-        for item in node[:200]:
-            yield from _walk_ld(item, depth + 1)
-    elif isinstance(node, dict):
-        yield node
-        for key, value in node.items():
-            if key != "@context" and isinstance(value, dict | list):
-                yield from _walk_ld(value, depth + 1)
-
-
-def _types(node: dict[str, Any]) -> set[str]:
-    raw = node.get("@type", [])
-    return {str(t).lower() for t in (raw if isinstance(raw, list) else [raw])}
-
-
-def _ld_values(value: Any) -> list[Any]:
-    """Every value of a JSON-LD property: one value, a list of them (at most 20), or value objects
-    (`{"@value": "2020-03-14", "@type": "Date"}`, JSON-LD 1.1 §4.2); strings are stripped, empty
-    ones dropped; objects other than value objects (a Brand node) are kept for the caller."""
-    items = value[:20] if isinstance(value, list) else [value]
-    found = []
-    for item in items:
-        if isinstance(item, dict) and "@value" in item:
-            item = item["@value"]
-        if isinstance(item, str):
-            if item.strip():
-                found.append(item.strip())
-        elif isinstance(item, dict):
-            found.append(item)
-    return found
-
-
-def _images_of(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value[:50]:
-            yield from _images_of(item)
-    elif isinstance(value, dict):
-        for key in ("url", "contentUrl"):
-            if isinstance(value.get(key), str):
-                yield value[key]
-
-
 @dataclass
 class Declaring:
     """The elements that can declare a date (`<meta>`, `<link>`, `<script>`, `<time>`), found in
@@ -214,16 +165,16 @@ def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str =
             data = json.loads(script.text_content() or "")
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the rest of the page still counts
-        for node in budget.each(_walk_ld(data)):
+        for node in budget.each(jsonld.walk(data)):
             nodes += 1
             if nodes > MAX_LD_NODES or len(claims) >= MAX_DECLARED_CLAIMS:
                 return claims
-            kinds = _types(node)
+            kinds = jsonld.types_of(node)
             if not kinds & _LD_TYPES:
                 continue
             label = "/".join(sorted(kinds))
             for key, (kind, declared) in _LD_KEYS.items():
-                for raw in _ld_values(node.get(key)):
+                for raw in jsonld.values(node.get(key)):
                     if not isinstance(raw, str) or (value := written_day(raw, zone)) is None:
                         continue
                     weight = declared
@@ -233,12 +184,12 @@ def jsonld_claims(scripts: list[lxml.html.HtmlElement], doc: PageDoc, url: str =
                     claims.append(DateClaim(kind, value, SOURCE, "page", weight,
                                             f"JSON-LD {label} {key}: {raw}", url=url))
             if kinds & {"product", "productgroup"}:
-                doc.product_images.update(_images_of(node.get("image")))
-                for brand in _ld_values(node.get("brand")):
-                    for name in _ld_values(brand.get("name") if isinstance(brand, dict) else brand):
+                doc.product_images.update(jsonld.images_of(node.get("image")))
+                for brand in jsonld.values(node.get("brand")):
+                    for name in jsonld.values(brand.get("name") if isinstance(brand, dict) else brand):
                         if isinstance(name, str):
                             doc.add_segment("json-ld brand", name)
-                for name in _ld_values(node.get("name")):
+                for name in jsonld.values(node.get("name")):
                     if isinstance(name, str):
                         doc.add_segment("json-ld name", name)
     return claims

@@ -25,7 +25,7 @@ from typing import Any
 
 import lxml.html
 
-from chatbot.evidence.page import _images_of, _types, _walk_ld
+from chatbot.evidence import jsonld
 
 MAX_SRCSET_CHARS = 20_000  # of one attribute
 MAX_CANDIDATES = 40  # URLs read from one srcset
@@ -179,7 +179,7 @@ def _ld_nodes(scripts: list[lxml.html.HtmlElement]) -> Iterator[tuple[dict[str, 
         except (ValueError, RecursionError):
             continue
         tops = {id(node) for node in (data if isinstance(data, list) else [data])[:200]}
-        for node in _walk_ld(data):
+        for node in jsonld.walk(data):
             walked += 1
             if walked > MAX_LD_NODES:
                 return
@@ -194,9 +194,9 @@ def jsonld_pictures(scripts: list[lxml.html.HtmlElement]) -> list[str]:
     by_id: dict[str, dict[str, Any]] = {}
     wanted: list[Any] = []
     for node, top in _ld_nodes(scripts):
-        if isinstance(node.get("@id"), str) and "imageobject" in _types(node):
+        if isinstance(node.get("@id"), str) and "imageobject" in jsonld.types_of(node):
             by_id.setdefault(node["@id"], node)
-        if "image" in node and (top or _types(node) & {"product", "productgroup"}):
+        if "image" in node and (top or jsonld.types_of(node) & {"product", "productgroup"}):
             wanted.append(node["image"])
     out: list[str] = []
     for image in wanted:
@@ -204,7 +204,7 @@ def jsonld_pictures(scripts: list[lxml.html.HtmlElement]) -> list[str]:
         for item in items:
             if isinstance(item, dict) and "url" not in item and "contentUrl" not in item:
                 item = by_id.get(item.get("@id")) if isinstance(item.get("@id"), str) else None
-            out += [u for u in _images_of(item) if isinstance(u, str)]
+            out += [u for u in jsonld.images_of(item) if isinstance(u, str)]
         if len(out) >= MAX_LD_IMAGES:
             break
     return out[:MAX_LD_IMAGES]
