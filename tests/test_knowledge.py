@@ -82,17 +82,26 @@ def test_traditional_is_converted_and_reviewed_overrides_win():
     assert t("core.lang_set", "zh-Hant").startswith("好的，從現在起")
 
 
+# Word lists the bot reads input with (comma-separated, as typed), not sentences it writes.
+WORD_LISTS = {("blocklist.yaml", "words"), ("blocklist.yaml", "category_words")}
+
+
 def test_simplified_chinese_messages_use_full_width_punctuation() -> None:
     # Simplified Chinese writes ，：；！？ between Chinese words; an ASCII mark there looks broken.
-    import glob
     import re
 
     cjk = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
     ascii_mark = re.compile(rf"(?<={cjk})[,:;!?]|[,:;!?](?={cjk})|\}}:[{{“]")  # also "{name}:{count}"
+
+    def texts(node: object, path: str) -> list[tuple[str, str]]:
+        if isinstance(node, dict):
+            return [t for key, value in node.items() for t in texts(value, f"{path}.{key}")]
+        return [(path, node)] if isinstance(node, str) else []
+
     found = []
-    for path in sorted(glob.glob(str(Path(__file__).parent.parent / "knowledge/messages/zh/*.yaml"))):
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            value = line.split(": ", 1)[1] if ": " in line else line
-            if not line.lstrip().startswith("#") and ascii_mark.search(value):
-                found.append(f"{Path(path).name}:{number}: {line.strip()[:80]}")
+    for path in sorted((Path(__file__).parent.parent / "knowledge/messages/zh").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for where, text in texts(data, ""):
+            if (path.name, where.split(".")[1]) not in WORD_LISTS and ascii_mark.search(text):
+                found.append(f"{path.name}{where}: {text[:60]}")
     assert found == []
