@@ -21,8 +21,10 @@ MAX_MARKETPLACE_TEXT = 2_000  # characters read from a typed marketplace or addr
 
 # `amazon.<key>` in a host or text: `com`, `co.uk`, `com.mx`, `de` … (longest form first). Not in
 # an e-mail address: Amazon writes from @amazon.com whatever the marketplace.
-AMAZON_HOST = re.compile(r"(?<![@\w-])amazon\.((?:com|co)\.[a-z]{2}|[a-z]{2,3})(?![\w-]|\.[a-z])",
-                         re.IGNORECASE)
+_KEY = r"((?:com|co)\.[a-z]{2}|[a-z]{2,3})"  # the host's suffix after "amazon.": com, co.uk, com.mx
+AMAZON_HOST = re.compile(rf"(?<![@\w-])amazon\.{_KEY}(?![\w-]|\.[a-z])", re.IGNORECASE)
+# A whole host: www.amazon.co.uk, smile.amazon.de, m.amazon.co.jp (a trailing dot allowed).
+_HOST = re.compile(rf"(?:[a-z0-9-]{{1,63}}\.){{0,3}}amazon\.{_KEY}\.?")
 _SITE_SUFFIXES = ("站点", "站點", "站")
 
 
@@ -51,9 +53,6 @@ def read_marketplace(text: str) -> str | None:
     if value in keys():
         return value
     return _names().get(value)
-
-
-_HOST = re.compile(r"(?:[a-z0-9-]{1,63}\.){0,3}amazon\.((?:com|co)\.[a-z]{2}|[a-z]{2,3})\.?")
 
 
 def host_marketplace(host: str) -> str | None:

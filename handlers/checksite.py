@@ -28,10 +28,7 @@ def _invalid(lang: Lang, error: OptionError) -> Reply:
 
 
 def _refused(lang: Lang, exc: LookupRefused) -> Reply:
-    try:
-        reason = t(exc.key, lang)
-    except KeyError:
-        reason = t("fetch.invalid_url", lang)
+    reason = present.refusal_reason(exc.key, lang)
     partial = exc.partial or {}
     data = {"error": exc.key, "detail": exc.detail, "refused": True}
     if any(s.get("ok") and s.get("dates") for s in partial.get("sources", [])):

@@ -14,8 +14,10 @@ from chatbot import dialog
 from chatbot.asin import amazon_product_asin, is_short_link
 from chatbot.context import Context
 from chatbot.conversation import Incoming, Lang, Reply
+from chatbot.evidence.present import refusal_reason
 from chatbot.i18n import t
 from chatbot.intents import is_notice
+from chatbot.net.fetcher import message_key
 from chatbot.net.urls import InvalidURL, user_url
 from chatbot.notices import views
 from chatbot.notices.cases import CaseNotFound
@@ -185,10 +187,7 @@ def read_url(text: str, lang: Lang, ctx: Context) -> tuple[dict[str, Any], str, 
         url = str(user_url(raw, ctx.settings))  # the fetcher's own check: what it refuses is not stored
     except InvalidURL as exc:
         # The reason /checksite gives for the same link: one reading, one explanation.
-        try:
-            reason = t(f"fetch.url.{exc.code}", lang)
-        except KeyError:
-            reason = t("fetch.invalid_url", lang)
+        reason = refusal_reason(message_key(exc), lang)
         return {}, t("notice.invalid.url", lang, value=text.strip()[:100], reason=reason), False
     return {"storefront": url}, t("notice.saved.storefront", lang, value=url), True
 

@@ -114,11 +114,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(printable_json({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail},
                                       **({"partial": exc.partial} if exc.partial else {})}, default=str))
-            try:
-                reason = t(exc.key, lang)
-            except KeyError:
-                reason = t("fetch.invalid_url", lang)
-            fail(t("checksite.refused", lang, reason=reason), EXIT_INVALID)
+            fail(t("checksite.refused", lang, reason=present.refusal_reason(exc.key, lang)), EXIT_INVALID)
         code = exit_code(result)
         if code == EXIT_NETWORK:
             if args.json:

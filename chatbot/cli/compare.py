@@ -12,7 +12,7 @@ import json
 
 from chatbot.cli.common import EXIT_INVALID, EXIT_OK, fail, open_app, settings
 from chatbot.conversation import Lang
-from chatbot.evidence import copying_present
+from chatbot.evidence import copying_present, present
 from chatbot.evidence.compare import check
 from chatbot.evidence.copying import MAX_TEXT_FILE_BYTES, CopyingRequest
 from chatbot.evidence.engine import EvidenceEngine, LookupRefused
@@ -65,11 +65,7 @@ def run(args: argparse.Namespace) -> int:
         except LookupRefused as exc:
             if args.json:
                 print(json.dumps({"url": args.url, "refused": {"code": exc.key, "detail": exc.detail}}))
-            try:
-                reason = t(exc.key, lang)
-            except KeyError:
-                reason = t("fetch.invalid_url", lang)
-            fail(t("checksite.refused", lang, reason=reason), EXIT_INVALID)
+            fail(t("checksite.refused", lang, reason=present.refusal_reason(exc.key, lang)), EXIT_INVALID)
         if args.json:
             print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         else:

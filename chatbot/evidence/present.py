@@ -34,6 +34,16 @@ def kind_name(kind: str, lang: Lang) -> str:
         return kind
 
 
+def refusal_reason(key: str, lang: Lang) -> str:
+    """Why a link was refused or could not be read, for a `fetch.*` / `fetch.url.*` message key
+    (`LookupRefused.key`, `fetcher.message_key`); the general "not a web address I can check"
+    when the key has no message of its own."""
+    try:
+        return t(key, lang)
+    except KeyError:
+        return t("fetch.invalid_url", lang)
+
+
 def error_text(code: str | None, detail: str, lang: Lang) -> str:
     """A source's error code as a short phrase."""
     code = code or "internal"
